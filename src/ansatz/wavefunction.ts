@@ -1,0 +1,56 @@
+/**
+ * The wavefunction contract shared by every ansatz.
+ *
+ * ψ(x) = exp(logAmp(x) + i·phase(x)); both parts are real tensors (tfjs has no usable complex
+ * dtype on the wasm backend). Configurations are bits x_s ∈ {0,1} with σ_s = 2x_s − 1, passed
+ * to networks as a float32 tensor [B, N] in the lattice's natural site order; an ansatz that
+ * walks its own path (snake, custom order) permutes internally.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../rng.js';
+import type { Connections } from '../hamiltonian/types.js';
+
+export interface LogPsi {
+  logAmp: tf.Tensor1D;
+  phase: tf.Tensor1D;
+}
+
+export interface HostLogPsi {
+  logAmp: Float64Array;
+  phase: Float64Array;
+}
+
+export interface Wavefunction {
+  /** 'rnn', 'rnn2d', 'rbm', 'flow' */
+  readonly kind: string;
+  readonly nSites: number;
+  /** trainable variables, in a fixed order (checkpoints and optimizers rely on it) */
+  readonly variables: tf.Variable[];
+  /** true when ψ is normalised by construction (autoregressive) */
+  readonly normalized: boolean;
+
+  /** Differentiable log ψ of a batch of configurations [B, N] (float32 bits). */
+  logPsi(configs: tf.Tensor2D): LogPsi;
+
+  /** log ψ without gradients for `count` configurations stored as count·N bits; chunked. */
+  evaluate(configs: Uint8Array, count: number): HostLogPsi;
+
+  /**
+   * Optional faster evaluation of the connected configurations of parents `parents`
+   * (count·N bits), e.g. by reusing an RNN's hidden states along the shared prefix.
+   * Must equal `evaluate(conn.configs, K)`.
+   */
+  evaluateConnected?(parents: Uint8Array, conn: Connections): HostLogPsi;
+
+  /** Exact independent samples (autoregressive ansätze only): count·N bits. */
+  sample?(count: number, rng: Rng): Uint8Array;
+
+  /** Everything needed to rebuild this ansatz (without its weights), for config and checkpoints. */
+  spec(): Record<string, unknown>;
+
+  dispose(): void;
+}
+
+export function parameterCount(wf: Wavefunction): number {
+  return wf.variables.reduce((n, v) => n + v.size, 0);
+}
