@@ -1,0 +1,399 @@
+/**
+ * Flow ansatz: a masked autoregressive network (MADE) read as an inverse-CDF flow.
+ *
+ * ℓ = MADE(σ) in one pass (σ = 2x − 1, masks so that ℓ_s sees only sites before s on the path);
+ * π_s = sigmoid(ℓ_s) = P(x_s = 1 | x_<s). Sampling is the flow u ~ U(0,1)^N ↦ x with
+ * x_s = 1[u_k < π_s(x_<s)] at path position k, site by site. The preimage of x is a box, so
+ *   log P(x) = −Σ_s softplus(−σ_s ℓ_s)
+ * exactly and normalised, in one pass. ψ = sign(x)·sqrt(P(x))·exp(iφ(x)) with an optional
+ * unmasked phase network φ = π·softsign(f(σ)) and an optional Marshall sign.
+ *
+ * Fixed number of up spins (nUp): at path position k with u ups and d downs already placed, the
+ * conditional is forced to x_s = 0 when u = nUp and to x_s = 1 when d = N − nUp (probability 1,
+ * log 1 = 0), otherwise it is π_s. In the one-pass density the counts come from a constant
+ * lower-triangular matMul, and the forced positions are removed with multiplicative masks; a
+ * configuration that violates a forced value gets log P = −∞. Σ over the sector is exactly 1.
+ *
+ * wasm notes: every matMul in the differentiated path goes through `mm`, a customGrad whose
+ * gradient uses explicit transposes (the built-in gradient uses transpose flags, which are
+ * several times slower on wasm). No gather, einsum or `where` on differentiated tensors.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../rng.js';
+import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { buildMadeMasks, checkOrder } from './made.js';
+
+export type FlowActivation = 'tanh' | 'relu';
+
+export interface FlowOptions {
+  nSites: number;
+  /** width of each hidden layer (default 4N, at least 16) */
+  hidden?: number;
+  /** number of hidden layers of the MADE (default 2; 0 = masked linear model) */
+  layers?: number;
+  /** add the unmasked phase network φ = π·softsign(f(σ)) (default false) */
+  complex?: boolean;
+  /** fixed number of up spins (S^z sector), or null for all configurations */
+  nUp?: number | null;
+  /** site permutation: order[k] is the k-th site on the autoregressive path (default natural) */
+  order?: number[] | null;
+  /**
+   * Explicit sign on ψ: (−1)^{number of up spins on these sites}, e.g. sublattice A for the
+   * Marshall sign. Carried in the phase as π·(count). Null or empty: no sign.
+   */
+  signSites?: number[] | null;
+  /** hidden activation: tanh (computed as 2·sigmoid(2z) − 1, fast on wasm) or relu; default tanh */
+  activation?: FlowActivation;
+  /** rows per tensor chunk in `evaluate` and `sample` (bounds peak memory); default from widths */
+  chunkSize?: number;
+}
+
+export interface ResolvedFlowOptions {
+  nSites: number;
+  hidden: number;
+  layers: number;
+  complex: boolean;
+  nUp: number | null;
+  order: number[];
+  signSites: number[];
+  activation: FlowActivation;
+  chunkSize: number;
+}
+
+export interface FlowWavefunction extends Wavefunction {
+  readonly kind: 'flow';
+  readonly options: ResolvedFlowOptions;
+  sample(count: number, rng: Rng): Uint8Array;
+  /** Raw MADE outputs ℓ [B, N] in natural site order (before any nUp forcing). */
+  logits(configs: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The flow map: uniforms u (count·N, u[b·N + k] used at path position k) to configurations
+   * (count·N bits, natural site order). `sample(count, rng)` is this map applied to rng uniforms.
+   */
+  transform(u: Float64Array | Float32Array, count: number): Uint8Array;
+  /** Conditionals P(x_s = 1 | x_<s) [count·N] (natural order, nUp forcing applied), on the host. */
+  conditionals(configs: Uint8Array, count: number): Float64Array;
+}
+
+/** a·b with a gradient that uses explicit transposes (no transpose flags: slow on wasm). */
+const mm = tf.customGrad((a: tf.Tensor | tf.GradSaveFunc, b: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+  const A = a as tf.Tensor2D;
+  const B = b as tf.Tensor2D;
+  (save as tf.GradSaveFunc)([A, B]);
+  return {
+    value: tf.matMul(A, B),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)),
+      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
+    ],
+  };
+}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/** a·b where a is a constant (network input): skips the unused input gradient. */
+const mmConst = tf.customGrad((a: tf.Tensor | tf.GradSaveFunc, b: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+  const A = a as tf.Tensor2D;
+  const B = b as tf.Tensor2D;
+  (save as tf.GradSaveFunc)([A]);
+  return {
+    value: tf.matMul(A, B),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+      tf.zerosLike(saved[0]),
+      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
+    ],
+  };
+}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+export function resolveFlowOptions(opts: FlowOptions): ResolvedFlowOptions {
+  const N = opts.nSites;
+  if (!Number.isInteger(N) || N < 1) throw new Error(`flow: nSites must be a positive integer, got ${N}`);
+  const hidden = opts.hidden ?? Math.max(16, 4 * N);
+  const layers = opts.layers ?? 2;
+  if (!Number.isInteger(hidden) || hidden < 1) throw new Error(`flow: hidden must be a positive integer, got ${hidden}`);
+  if (!Number.isInteger(layers) || layers < 0) throw new Error(`flow: layers must be a non-negative integer, got ${layers}`);
+  const nUp = opts.nUp ?? null;
+  if (nUp !== null && (!Number.isInteger(nUp) || nUp < 0 || nUp > N)) {
+    throw new Error(`flow: nUp must be an integer in 0..${N}, got ${nUp}`);
+  }
+  const activation = opts.activation ?? 'tanh';
+  if (activation !== 'tanh' && activation !== 'relu') throw new Error(`flow: unknown activation "${String(activation)}"`);
+  const signSites = [...(opts.signSites ?? [])];
+  for (const s of signSites) {
+    if (!Number.isInteger(s) || s < 0 || s >= N) throw new Error(`flow: sign site ${s} out of range 0..${N - 1}`);
+  }
+  const width = Math.max(hidden, N);
+  const chunkSize = opts.chunkSize ?? Math.max(256, Math.floor((1 << 20) / width));
+  return {
+    nSites: N,
+    hidden,
+    layers,
+    complex: opts.complex ?? false,
+    nUp,
+    order: checkOrder(N, opts.order),
+    signSites,
+    activation,
+    chunkSize,
+  };
+}
+
+function initWeights(fanIn: number, fanOut: number, scale: number, rng: Rng): tf.Variable<tf.Rank.R2> {
+  const w = new Float32Array(fanIn * fanOut);
+  const s = scale / Math.sqrt(Math.max(1, fanIn));
+  for (let i = 0; i < w.length; i++) w[i] = s * rng.normal();
+  const t = tf.tensor2d(w, [fanIn, fanOut]);
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
+function zeros(n: number): tf.Variable {
+  const t = tf.zeros([n]);
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
+export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
+  const o = resolveFlowOptions(options);
+  const N = o.nSites;
+  const H = o.hidden;
+  const masks = buildMadeMasks(N, H, o.layers, o.order);
+
+  // --- parameters (fixed order: MADE hidden W,b..., output W, direct W, output b, phase net) ---
+  const variables: tf.Variable[] = [];
+  const hiddenW: tf.Variable<tf.Rank.R2>[] = [];
+  const hiddenB: tf.Variable[] = [];
+  const hiddenM: tf.Tensor2D[] = [];
+  let fanIn = N;
+  for (let l = 0; l < o.layers; l++) {
+    hiddenW.push(initWeights(fanIn, H, 1, rng));
+    hiddenB.push(zeros(H));
+    hiddenM.push(tf.tensor2d(masks.hidden[l], [fanIn, H]));
+    fanIn = H;
+  }
+  const hasHidden = o.layers > 0;
+  // small output weights: the initial distribution is close to uniform
+  const outW = hasHidden ? initWeights(H, N, 0.1, rng) : null;
+  const outM = hasHidden ? tf.tensor2d(masks.output, [H, N]) : null;
+  const directW = initWeights(N, N, 0.1, rng);
+  const directM = tf.tensor2d(masks.direct, [N, N]);
+  const outB = zeros(N);
+  for (let l = 0; l < o.layers; l++) variables.push(hiddenW[l], hiddenB[l]);
+  if (outW) variables.push(outW);
+  variables.push(directW, outB);
+
+  const phaseW: tf.Variable<tf.Rank.R2>[] = [];
+  const phaseB: tf.Variable[] = [];
+  let phaseOutW: tf.Variable<tf.Rank.R2> | null = null;
+  let phaseOutB: tf.Variable | null = null;
+  if (o.complex) {
+    let f = N;
+    for (let l = 0; l < Math.max(1, o.layers); l++) {
+      phaseW.push(initWeights(f, H, 1, rng));
+      phaseB.push(zeros(H));
+      f = H;
+    }
+    phaseOutW = initWeights(f, 1, 0.1, rng);
+    phaseOutB = zeros(1);
+    for (let l = 0; l < phaseW.length; l++) variables.push(phaseW[l], phaseB[l]);
+    variables.push(phaseOutW, phaseOutB);
+  }
+
+  // --- constants ---
+  const before = o.nUp !== null ? tf.tensor2d(masks.before, [N, N]) : null;
+  const position = o.nUp !== null ? tf.tensor1d(Float32Array.from(masks.degrees, (d) => d - 1)) : null;
+  let signVec: tf.Tensor2D | null = null;
+  if (o.signSites.length > 0) {
+    const a = new Float32Array(N);
+    for (const s of o.signSites) a[s] = 1;
+    signVec = tf.tensor2d(a, [N, 1]);
+  }
+
+  const act = (z: tf.Tensor2D): tf.Tensor2D =>
+    o.activation === 'relu' ? tf.relu(z) : tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
+
+  /** ℓ [B, N] from σ [B, N]. */
+  function made(sigma: tf.Tensor2D): tf.Tensor2D {
+    let h = sigma;
+    for (let l = 0; l < o.layers; l++) {
+      const W = tf.mul(hiddenW[l], hiddenM[l]) as tf.Tensor2D;
+      const z = tf.add(l === 0 ? mmConst(h, W) : mm(h, W), hiddenB[l]) as tf.Tensor2D;
+      h = act(z);
+    }
+    let out = mmConst(sigma, tf.mul(directW, directM) as tf.Tensor2D);
+    if (outW && outM) out = tf.add(out, mm(h, tf.mul(outW, outM) as tf.Tensor2D));
+    return tf.add(out, outB) as tf.Tensor2D;
+  }
+
+  function phaseOf(sigma: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+    const B = sigma.shape[0];
+    let phase: tf.Tensor1D | null = null;
+    if (o.complex && phaseOutW && phaseOutB) {
+      let h = sigma;
+      for (let l = 0; l < phaseW.length; l++) {
+        h = act(tf.add(l === 0 ? mmConst(h, phaseW[l]) : mm(h, phaseW[l]), phaseB[l]) as tf.Tensor2D);
+      }
+      const f = tf.reshape(tf.add(mm(h, phaseOutW), phaseOutB), [B]);
+      // softsign(f) = f / (1 + |f|)
+      phase = tf.mul(tf.div(f, tf.add(tf.abs(f), 1)), Math.PI) as tf.Tensor1D;
+    }
+    if (signVec) {
+      const sgn = tf.mul(tf.reshape(tf.matMul(x, signVec), [B]), Math.PI) as tf.Tensor1D;
+      phase = phase ? (tf.add(phase, sgn) as tf.Tensor1D) : sgn;
+    }
+    return phase ?? tf.zeros([B]);
+  }
+
+  /** log P [B] of bits x [B, N]. */
+  function logProb(x: tf.Tensor2D, sigma: tf.Tensor2D): tf.Tensor1D {
+    const l = made(sigma);
+    // log P(x_s | x_<s) = −softplus(−σ_s ℓ_s)
+    let lp = tf.neg(tf.softplus(tf.neg(tf.mul(sigma, l)))) as tf.Tensor2D;
+    let penalty: tf.Tensor1D | null = null;
+    if (o.nUp !== null && before && position) {
+      // ups and downs placed before each site, from a constant lower-triangular matMul
+      const ups = tf.matMul(x, before);
+      const downs = tf.sub(position, ups);
+      const upFull = tf.cast(tf.greaterEqual(ups, o.nUp - 0.5), 'float32');
+      const downFull = tf.cast(tf.greaterEqual(downs, N - o.nUp - 0.5), 'float32');
+      const forced = tf.add(upFull, downFull); // never both (they would exceed N sites)
+      lp = tf.mul(lp, tf.sub(1, forced)) as tf.Tensor2D;
+      // violation: x_s = 1 where the up quota is full, x_s = 0 where the down quota is full
+      const viol = tf.add(tf.mul(upFull, x), tf.mul(downFull, tf.sub(1, x)));
+      penalty = tf.sum(tf.log(tf.sub(1, viol)), 1) as tf.Tensor1D; // 0 or −∞ (constant)
+    }
+    const logP = tf.sum(lp, 1) as tf.Tensor1D;
+    return penalty ? tf.add(logP, penalty) : logP;
+  }
+
+  function logPsi(configs: tf.Tensor2D): LogPsi {
+    return tf.tidy(() => {
+      const x = configs.dtype === 'float32' ? configs : (tf.cast(configs, 'float32') as tf.Tensor2D);
+      const sigma = tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D;
+      const logAmp = tf.mul(logProb(x, sigma), 0.5) as tf.Tensor1D;
+      const phase = phaseOf(sigma, x);
+      return { logAmp, phase };
+    });
+  }
+
+  function bitsToTensor(bits: Uint8Array, start: number, rows: number): tf.Tensor2D {
+    const f = new Float32Array(rows * N);
+    const off = start * N;
+    for (let i = 0; i < f.length; i++) f[i] = bits[off + i];
+    return tf.tensor2d(f, [rows, N]);
+  }
+
+  function evaluate(configs: Uint8Array, count: number): HostLogPsi {
+    if (configs.length < count * N) throw new Error(`flow.evaluate: ${configs.length} bits for ${count} configurations of ${N} sites`);
+    const logAmp = new Float64Array(count);
+    const phase = new Float64Array(count);
+    for (let start = 0; start < count; start += o.chunkSize) {
+      const rows = Math.min(o.chunkSize, count - start);
+      const [a, p] = tf.tidy(() => {
+        const x = bitsToTensor(configs, start, rows);
+        const r = logPsi(x);
+        return [r.logAmp, r.phase];
+      });
+      logAmp.set(a.dataSync(), start);
+      phase.set(p.dataSync(), start);
+      a.dispose();
+      p.dispose();
+    }
+    return { logAmp, phase };
+  }
+
+  function logits(configs: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const x = configs.dtype === 'float32' ? configs : (tf.cast(configs, 'float32') as tf.Tensor2D);
+      return made(tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D);
+    });
+  }
+
+  function hostLogits(bits: Uint8Array, start: number, rows: number): Float32Array {
+    const t = tf.tidy(() => made(tf.sub(tf.mul(bitsToTensor(bits, start, rows), 2), 1) as tf.Tensor2D));
+    const out = t.dataSync() as Float32Array;
+    t.dispose();
+    return out;
+  }
+
+  const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+  function transform(u: Float64Array | Float32Array, count: number): Uint8Array {
+    if (u.length < count * N) throw new Error(`flow.transform: ${u.length} uniforms for ${count} configurations of ${N} sites`);
+    const x = new Uint8Array(count * N);
+    const nUp = o.nUp;
+    for (let start = 0; start < count; start += o.chunkSize) {
+      const rows = Math.min(o.chunkSize, count - start);
+      const ups = new Int32Array(rows);
+      for (let k = 0; k < N; k++) {
+        const s = o.order[k];
+        // position 0 has no inputs: ℓ_s is the bias alone, but one pass is cheap enough
+        const l = hostLogits(x, start, rows);
+        for (let r = 0; r < rows; r++) {
+          const b = start + r;
+          let bit: number;
+          if (nUp !== null && ups[r] >= nUp) bit = 0;
+          else if (nUp !== null && k - ups[r] >= N - nUp) bit = 1;
+          else bit = u[b * N + k] < sigmoid(l[r * N + s]) ? 1 : 0;
+          x[b * N + s] = bit;
+          ups[r] += bit;
+        }
+      }
+    }
+    return x;
+  }
+
+  function conditionals(configs: Uint8Array, count: number): Float64Array {
+    const out = new Float64Array(count * N);
+    for (let start = 0; start < count; start += o.chunkSize) {
+      const rows = Math.min(o.chunkSize, count - start);
+      const l = hostLogits(configs, start, rows);
+      for (let r = 0; r < rows; r++) {
+        const b = start + r;
+        let ups = 0;
+        for (let k = 0; k < N; k++) {
+          const s = o.order[k];
+          let p = sigmoid(l[r * N + s]);
+          if (o.nUp !== null && ups >= o.nUp) p = 0;
+          else if (o.nUp !== null && k - ups >= N - o.nUp) p = 1;
+          out[b * N + s] = p;
+          ups += configs[b * N + s];
+        }
+      }
+    }
+    return out;
+  }
+
+  function sample(count: number, rng: Rng): Uint8Array {
+    const u = new Float64Array(count * N);
+    rng.fill(u);
+    return transform(u, count);
+  }
+
+  const constants: tf.Tensor[] = [...hiddenM, directM];
+  if (outM) constants.push(outM);
+  if (before) constants.push(before);
+  if (position) constants.push(position);
+  if (signVec) constants.push(signVec);
+
+  return {
+    kind: 'flow',
+    nSites: N,
+    variables,
+    normalized: true,
+    options: o,
+    logPsi,
+    evaluate,
+    sample,
+    transform,
+    logits,
+    conditionals,
+    spec() {
+      const { chunkSize: _c, ...rest } = o;
+      return { kind: 'flow', ...rest, order: [...o.order], signSites: [...o.signSites] };
+    },
+    dispose() {
+      for (const v of variables) v.dispose();
+      for (const c of constants) c.dispose();
+    },
+  };
+}

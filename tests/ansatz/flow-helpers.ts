@@ -1,0 +1,76 @@
+/** Shared helpers for the flow ansatz tests (not a test file itself). */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../../src/rng.js';
+import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
+
+/** All 2^N configurations as count·N bits; configuration i has x_s = bit s of i. */
+export function enumerate(N: number): Uint8Array {
+  const count = 1 << N;
+  const bits = new Uint8Array(count * N);
+  for (let i = 0; i < count; i++) for (let s = 0; s < N; s++) bits[i * N + s] = (i >> s) & 1;
+  return bits;
+}
+
+/** Index of a configuration (inverse of `enumerate`). */
+export function indexOf(bits: Uint8Array, b: number, N: number): number {
+  let i = 0;
+  for (let s = 0; s < N; s++) i |= bits[b * N + s] << s;
+  return i;
+}
+
+export function popcount(i: number): number {
+  let c = 0;
+  for (; i; i &= i - 1) c++;
+  return c;
+}
+
+/** Sets every variable to scale·normal draws, so the distribution is far from uniform. */
+export function randomize(wf: Wavefunction, rng: Rng, scale: number): void {
+  for (const v of wf.variables) {
+    const a = new Float32Array(v.size);
+    for (let i = 0; i < a.length; i++) a[i] = scale * rng.normal();
+    const t = tf.tensor(a, v.shape);
+    v.assign(t);
+    t.dispose();
+  }
+}
+
+/** Exact probabilities |ψ|² of all 2^N configurations (float64 sums of float32 log-amplitudes). */
+export function probabilities(wf: Wavefunction): Float64Array {
+  const N = wf.nSites;
+  const r = wf.evaluate(enumerate(N), 1 << N);
+  return r.logAmp.map((a) => Math.exp(2 * a));
+}
+
+/** Upper quantile of χ²(df) at tail probability 1e-3 (Wilson–Hilferty, z = 3.09). */
+export function chi2Critical(df: number): number {
+  const z = 3.09;
+  const t = 1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df));
+  return df * t * t * t;
+}
+
+/**
+ * χ² statistic of observed counts against expected probabilities; bins with expected count
+ * below 5 are pooled into one. Returns the statistic and the degrees of freedom.
+ */
+export function chi2(observed: Float64Array, probs: Float64Array, total: number): { stat: number; df: number } {
+  let stat = 0;
+  let bins = 0;
+  let poolObs = 0;
+  let poolExp = 0;
+  for (let i = 0; i < probs.length; i++) {
+    const e = probs[i] * total;
+    if (e < 5) {
+      poolObs += observed[i];
+      poolExp += e;
+      continue;
+    }
+    stat += (observed[i] - e) ** 2 / e;
+    bins++;
+  }
+  if (poolExp > 0) {
+    stat += (poolObs - poolExp) ** 2 / Math.max(poolExp, 1e-12);
+    bins++;
+  }
+  return { stat, df: bins - 1 };
+}
