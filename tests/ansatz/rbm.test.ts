@@ -1,0 +1,199 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend.js';
+import { Rng } from '../../src/rng.js';
+import { argOf2Cosh, createRbm, logAbs2Cosh, type Rbm } from '../../src/ansatz/rbm.js';
+import { perSampleLogDerivatives } from '../../src/vmc/sr.js';
+import { heisenbergChain, tfimChain } from '../sampler/helpers.js';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function randomConfigs(rng: Rng, count: number, n: number): Uint8Array {
+  const x = new Uint8Array(count * n);
+  for (let k = 0; k < x.length; k++) x[k] = rng.uniform() < 0.5 ? 1 : 0;
+  return x;
+}
+
+function wrap(a: number): number {
+  return a - 2 * Math.PI * Math.round(a / (2 * Math.PI));
+}
+
+function tfLogPsi(wf: Rbm, x: Uint8Array, count: number) {
+  return tf.tidy(() => {
+    const t = tf.tensor2d(Float32Array.from(x), [count, wf.nSites]);
+    const r = wf.logPsi(t);
+    return { logAmp: r.logAmp.dataSync().slice(), phase: r.phase.dataSync().slice() };
+  });
+}
+
+test('log(2cosh z) with real ops matches the complex formula and stays finite for large |Re z|', () => {
+  for (const [x, y] of [
+    [0.3, 0.2],
+    [-1.7, 2.5],
+    [2.2, -3.9],
+    [-0.01, 1.5],
+    [0.5, 1.5707],
+  ]) {
+    // direct: 2cosh z = 2cosh x cos y + 2i sinh x sin y
+    const re = 2 * Math.cosh(x) * Math.cos(y);
+    const im = 2 * Math.sinh(x) * Math.sin(y);
+    assert.ok(Math.abs(logAbs2Cosh(x, y) - 0.5 * Math.log(re * re + im * im)) < 1e-12);
+    assert.ok(Math.abs(wrap(argOf2Cosh(x, y) - Math.atan2(im, re))) < 1e-12);
+  }
+  assert.ok(Math.abs(logAbs2Cosh(800, 0.3) - 800) < 1e-12);
+  assert.ok(Math.abs(logAbs2Cosh(-800, 0.3) - 800) < 1e-12);
+  assert.ok(Math.abs(wrap(argOf2Cosh(800, 0.3) - 0.3)) < 1e-9);
+  assert.ok(Math.abs(wrap(argOf2Cosh(-800, 0.3) + 0.3)) < 1e-9);
+});
+
+test('tfjs logPsi equals host evaluate (complex and real, with a sign rule)', () => {
+  const rng = new Rng(1);
+  for (const complex of [true, false]) {
+    const wf = createRbm({ nSites: 7, alpha: 2, complex, initScale: 0.6, signSites: [0, 2, 4, 6] }, rng);
+    const x = randomConfigs(rng, 40, 7);
+    const h = wf.evaluate(x, 40);
+    const t = tfLogPsi(wf, x, 40);
+    for (let b = 0; b < 40; b++) {
+      assert.ok(Math.abs(h.logAmp[b] - t.logAmp[b]) < 1e-4, `logAmp ${b}: ${h.logAmp[b]} vs ${t.logAmp[b]}`);
+      assert.ok(Math.abs(wrap(h.phase[b] - t.phase[b])) < 1e-4, `phase ${b}: ${h.phase[b]} vs ${t.phase[b]}`);
+    }
+    // large parameters: still finite
+    wf.variables.forEach((v) => v.assign(v.mul(100)));
+    const t2 = tfLogPsi(wf, x, 40);
+    const h2 = wf.evaluate(x, 40);
+    for (let b = 0; b < 40; b++) {
+      assert.ok(Number.isFinite(t2.logAmp[b]) && Number.isFinite(t2.phase[b]));
+      assert.ok(Math.abs(h2.logAmp[b] - t2.logAmp[b]) < 1e-3 * Math.abs(h2.logAmp[b]) + 1e-2);
+    }
+    wf.dispose();
+  }
+});
+
+test('analytic O_k equal tfjs autodiff and finite differences (re and im)', () => {
+  const rng = new Rng(2);
+  for (const complex of [true, false]) {
+    const n = 5;
+    const wf = createRbm({ nSites: n, alpha: 2, complex, initScale: 0.4 }, rng);
+    const count = 6;
+    const x = randomConfigs(rng, count, n);
+    const O = wf.logDerivatives(x, count);
+    const A = perSampleLogDerivatives(wf, x, count);
+    assert.equal(O.nParams, A.nParams);
+    const P = O.nParams;
+    for (let k = 0; k < count * P; k++) {
+      assert.ok(Math.abs(O.re[k] - A.re[k]) < 1e-4, `re ${k}: ${O.re[k]} vs ${A.re[k]}`);
+      assert.ok(Math.abs(O.im[k] - A.im[k]) < 1e-4, `im ${k}: ${O.im[k]} vs ${A.im[k]}`);
+    }
+    // central finite differences on the float64 host evaluation
+    const eps = 1e-3;
+    let off = 0;
+    for (const v of wf.variables) {
+      const base = v.dataSync().slice() as Float32Array;
+      for (let e = 0; e < v.size; e += 3) {
+        const shifted = (d: number) => {
+          const w = base.slice();
+          w[e] += d;
+          tf.tidy(() => v.assign(tf.tensor(w, v.shape)));
+          return wf.evaluate(x, count);
+        };
+        const plus = shifted(eps);
+        const minus = shifted(-eps);
+        tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
+        // actual float32 step
+        const dp = Math.fround(base[e] + eps) - Math.fround(base[e] - eps);
+        for (let b = 0; b < count; b++) {
+          const fdRe = (plus.logAmp[b] - minus.logAmp[b]) / dp;
+          const fdIm = wrap(plus.phase[b] - minus.phase[b]) / dp;
+          assert.ok(Math.abs(fdRe - O.re[b * P + off + e]) < 2e-4, `FD re p${off + e} s${b}: ${fdRe} vs ${O.re[b * P + off + e]}`);
+          assert.ok(Math.abs(fdIm - O.im[b * P + off + e]) < 2e-4, `FD im p${off + e} s${b}: ${fdIm} vs ${O.im[b * P + off + e]}`);
+        }
+      }
+      off += v.size;
+    }
+    wf.dispose();
+  }
+});
+
+test('evaluateConnected equals evaluate on the connected configurations', () => {
+  const rng = new Rng(3);
+  const wf = createRbm({ nSites: 8, alpha: 1.5, complex: true, initScale: 0.5, signSites: [1, 3, 5, 7] }, rng);
+  for (const h of [tfimChain(8, 1), heisenbergChain(8)]) {
+    const x = randomConfigs(rng, 10, 8);
+    const conn = h.connections(x, 10);
+    const K = conn.offsets[10];
+    const a = wf.evaluateConnected(x, conn);
+    const b = wf.evaluate(conn.configs, K);
+    for (let k = 0; k < K; k++) {
+      assert.ok(Math.abs(a.logAmp[k] - b.logAmp[k]) < 1e-10);
+      assert.ok(Math.abs(wrap(a.phase[k] - b.phase[k])) < 1e-10);
+    }
+  }
+  wf.dispose();
+});
+
+test('θ look-up tables after many moves equal a full re-evaluation', () => {
+  const rng = new Rng(4);
+  for (const complex of [true, false]) {
+    const n = 10;
+    const wf = createRbm({ nSites: n, alpha: 2, complex, initScale: 0.5 }, rng);
+    const chains = 3;
+    const configs = randomConfigs(rng, chains, n);
+    const walkers = wf.createWalkers(configs, chains) as unknown as {
+      logAmpRatio(c: number, s0: number, s1: number): number;
+      accept(c: number, s0: number, s1: number): void;
+      theta(c: number): { re: Float64Array; im: Float64Array };
+    };
+    const la0 = wf.evaluate(configs, chains).logAmp;
+    const track = Float64Array.from(la0);
+    for (let m = 0; m < 3000; m++) {
+      const c = rng.int(chains);
+      const s0 = rng.int(n);
+      const s1 = rng.uniform() < 0.5 ? -1 : (s0 + 1 + rng.int(n - 1)) % n;
+      const d = walkers.logAmpRatio(c, s0, s1);
+      if (rng.uniform() < 0.7) {
+        walkers.accept(c, s0, s1);
+        track[c] += d;
+      }
+    }
+    const la = wf.evaluate(configs, chains).logAmp;
+    const p = wf.hostParams();
+    for (let c = 0; c < chains; c++) {
+      assert.ok(Math.abs(track[c] - la[c]) < 1e-9, `chain ${c}: tracked ${track[c]} vs ${la[c]}`);
+      const th = walkers.theta(c);
+      for (let j = 0; j < wf.nHidden; j++) {
+        let re = p.bRe[j];
+        let im = p.bIm[j];
+        for (let i = 0; i < n; i++) {
+          const s = configs[c * n + i] ? 1 : -1;
+          re += s * p.WRe[i * wf.nHidden + j];
+          im += s * p.WIm[i * wf.nHidden + j];
+        }
+        assert.ok(Math.abs(th.re[j] - re) < 1e-10 && Math.abs(th.im[j] - im) < 1e-10);
+      }
+    }
+    wf.dispose();
+  }
+});
+
+test('spec and parameter layout', () => {
+  const wf = createRbm({ nSites: 6, alpha: 2 }, new Rng(5));
+  assert.equal(wf.kind, 'rbm');
+  assert.equal(wf.normalized, false);
+  assert.equal(wf.nHidden, 12);
+  assert.equal(wf.nParams, 2 * (6 + 12 + 72));
+  assert.deepEqual(
+    wf.variables.map((v) => v.shape),
+    [[6], [6], [12], [12], [6, 12], [6, 12]],
+  );
+  assert.equal(wf.spec().complex, true);
+  wf.dispose();
+  const real = createRbm({ nSites: 6, alpha: 1, complex: false }, new Rng(5));
+  assert.equal(real.nParams, 6 + 6 + 36);
+  const x = randomConfigs(new Rng(6), 4, 6);
+  assert.ok(real.evaluate(x, 4).phase.every((v) => v === 0));
+  assert.ok(real.logDerivatives(x, 4).im.every((v) => v === 0));
+  real.dispose();
+});
