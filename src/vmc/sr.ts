@@ -1,0 +1,424 @@
+/**
+ * Stochastic reconfiguration (Sorella; Carleo & Troyer 2017): natural-gradient descent with the
+ * quantum geometric tensor.
+ *
+ * Parameters p_k are real (a complex parameter is a re/im pair). O_k(x) = ∂ log ψ(x)/∂p_k is
+ * complex: Re O_k = ∂ logAmp/∂p_k, Im O_k = ∂ phase/∂p_k. With normalised weights w (e.g.
+ * multiplicities of distinct samples; normalised here, need not sum to 1):
+ *
+ *   S_kk' = Re[⟨O_k* O_k'⟩ − ⟨O_k*⟩⟨O_k'⟩]
+ *   F_k   = Re[⟨ΔE* O_k⟩],   ΔE = E_loc − ⟨E_loc⟩   (complex E_loc allowed)
+ *
+ * 2F is the plain gradient of ⟨E⟩. The direction δ solves (S + λ·D) δ = F with the diagonal
+ * shift λ: `diagShiftMode: 'absolute'` (default, as NetKet) D = I, i.e. λ is added to the
+ * diagonal; `'relative'` D = diag(S_kk) + 1e-12 (Sorella's multiplicative regularisation,
+ * S_kk(1+λ)). The update is p ← p − η δ.
+ *
+ * Both solvers work on X = sqrt(w)·(O − ⟨O⟩) (real and imaginary rows), S = XᵀX:
+ *  - 'cholesky': forms S (cost n·P²) and factorises it (P³/3). Good up to P ≈ 1–2 thousand.
+ *  - 'cg': conjugate gradient with matrix-free S·v = Xᵀ(Xv), 4·n·P per iteration, no P×P
+ *    matrix; warm start from the previous direction. For large P.
+ *  - 'auto': cholesky for P ≤ 1500, else cg.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Wavefunction } from '../ansatz/wavefunction.js';
+import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/rbm.js';
+
+export type { LogDerivatives };
+
+export type SrSolver = 'cholesky' | 'cg' | 'auto';
+
+export interface SrSolveOptions {
+  diagShift: number;
+  solver?: SrSolver;
+  /** 'absolute': S + λI (default); 'relative': S + λ·diag(S) */
+  diagShiftMode?: 'absolute' | 'relative';
+  /** CG: stop when ‖r‖ ≤ tol·‖F‖ (default 1e-6) */
+  cgTol?: number;
+  /** CG: iteration cap (default 1000) */
+  cgMaxIter?: number;
+  /** CG: initial guess (e.g. the previous direction) */
+  x0?: Float64Array | null;
+}
+
+export interface SrSolution {
+  delta: Float64Array;
+  /** F (half the energy gradient) */
+  force: Float64Array;
+  solver: 'cholesky' | 'cg';
+  /** CG iterations (0 for cholesky) */
+  iterations: number;
+  /** relative residual ‖(S+λD)δ − F‖/‖F‖ */
+  residual: number;
+}
+
+export interface ComplexSeries {
+  re: Float64Array;
+  im: Float64Array;
+}
+
+/** Solves (S + λD) δ = F; returns δ. See `srSolve` for diagnostics. */
+export function srDirection(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions): Float64Array {
+  return srSolve(O, eloc, weights, opts).delta;
+}
+
+export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions): SrSolution {
+  const P = O.nParams;
+  const n = weights.length;
+  if (O.re.length !== n * P || O.im.length !== n * P) {
+    throw new Error(`sr: O has ${O.re.length} entries, expected samples·nParams = ${n}·${P}`);
+  }
+  if (eloc.re.length !== n || eloc.im.length !== n) throw new Error(`sr: ${eloc.re.length} local energies for ${n} samples`);
+  const lambda = opts.diagShift;
+  if (!(lambda >= 0)) throw new Error(`sr: diagShift must be ≥ 0, got ${lambda}`);
+  let W = 0;
+  for (let s = 0; s < n; s++) W += weights[s];
+  if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
+
+  // means ⟨O⟩ and ⟨E⟩
+  const mRe = new Float64Array(P);
+  const mIm = new Float64Array(P);
+  let eRe = 0;
+  let eIm = 0;
+  for (let s = 0; s < n; s++) {
+    const w = weights[s] / W;
+    eRe += w * eloc.re[s];
+    eIm += w * eloc.im[s];
+    const r = s * P;
+    for (let k = 0; k < P; k++) {
+      mRe[k] += w * O.re[r + k];
+      mIm[k] += w * O.im[r + k];
+    }
+  }
+  // X = sqrt(w)(O − ⟨O⟩); F = Σ_s sqrt(w) (ReΔE·Xre + ImΔE·Xim)
+  const Xre = new Float64Array(n * P);
+  const Xim = new Float64Array(n * P);
+  const F = new Float64Array(P);
+  for (let s = 0; s < n; s++) {
+    const sw = Math.sqrt(weights[s] / W);
+    const dr = sw * (eloc.re[s] - eRe);
+    const di = sw * (eloc.im[s] - eIm);
+    const r = s * P;
+    for (let k = 0; k < P; k++) {
+      const xr = sw * (O.re[r + k] - mRe[k]);
+      const xi = sw * (O.im[r + k] - mIm[k]);
+      Xre[r + k] = xr;
+      Xim[r + k] = xi;
+      F[k] += dr * xr + di * xi;
+    }
+  }
+  // diagonal of S (needed for the relative shift)
+  const D = new Float64Array(P);
+  if ((opts.diagShiftMode ?? 'absolute') === 'relative') {
+    for (let s = 0; s < n; s++) {
+      const r = s * P;
+      for (let k = 0; k < P; k++) D[k] += Xre[r + k] ** 2 + Xim[r + k] ** 2;
+    }
+    for (let k = 0; k < P; k++) D[k] = lambda * (D[k] + 1e-12);
+  } else if (opts.diagShiftMode === undefined || opts.diagShiftMode === 'absolute') {
+    D.fill(lambda);
+  } else {
+    throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
+  }
+
+  const solver = opts.solver ?? 'auto';
+  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
+  if (solver !== 'cholesky' && solver !== 'cg' && solver !== 'auto') throw new Error(`sr: unknown solver "${String(solver)}"`);
+
+  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, Xim, n, P, D, v, out);
+  const fNorm = norm(F);
+  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', iterations: 0, residual: 0 };
+
+  if (useChol) {
+    const S = new Float64Array(P * P);
+    for (let s = 0; s < n; s++) {
+      const r = s * P;
+      for (let k = 0; k < P; k++) {
+        const ar = Xre[r + k];
+        const ai = Xim[r + k];
+        if (ar === 0 && ai === 0) continue;
+        const row = k * P;
+        // lower triangle only (l ≤ k)
+        for (let l = 0; l <= k; l++) S[row + l] += ar * Xre[r + l] + ai * Xim[r + l];
+      }
+    }
+    for (let k = 0; k < P; k++) S[k * P + k] += D[k];
+    const delta = choleskySolve(S, P, F);
+    const tmp = new Float64Array(P);
+    apply(delta, tmp);
+    let rr = 0;
+    for (let k = 0; k < P; k++) rr += (tmp[k] - F[k]) ** 2;
+    return { delta, force: F, solver: 'cholesky', iterations: 0, residual: Math.sqrt(rr) / fNorm };
+  }
+
+  const cg = conjugateGradient(apply, F, opts.x0 ?? null, opts.cgTol ?? 1e-6, opts.cgMaxIter ?? 1000);
+  return { delta: cg.x, force: F, solver: 'cg', iterations: cg.iterations, residual: cg.residual };
+}
+
+/** out = (XᵀX + diag(D)) v with X rows Xre, Xim (n × P). */
+function sApply(Xre: Float64Array, Xim: Float64Array, n: number, P: number, D: Float64Array, v: Float64Array, out: Float64Array): void {
+  for (let k = 0; k < P; k++) out[k] = D[k] * v[k];
+  for (let s = 0; s < n; s++) {
+    const r = s * P;
+    let a = 0;
+    let b = 0;
+    for (let k = 0; k < P; k++) {
+      a += Xre[r + k] * v[k];
+      b += Xim[r + k] * v[k];
+    }
+    if (a === 0 && b === 0) continue;
+    for (let k = 0; k < P; k++) out[k] += a * Xre[r + k] + b * Xim[r + k];
+  }
+}
+
+function norm(v: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < v.length; k++) s += v[k] * v[k];
+  return Math.sqrt(s);
+}
+
+/** In-place Cholesky of the lower triangle of A (P×P row-major), then solves A x = b. */
+export function choleskySolve(A: Float64Array, P: number, b: Float64Array): Float64Array {
+  for (let j = 0; j < P; j++) {
+    const rj = j * P;
+    let d = A[rj + j];
+    for (let k = 0; k < j; k++) d -= A[rj + k] * A[rj + k];
+    if (!(d > 0)) throw new Error(`sr: matrix not positive definite at pivot ${j} (increase diagShift)`);
+    const ljj = Math.sqrt(d);
+    A[rj + j] = ljj;
+    for (let i = j + 1; i < P; i++) {
+      const ri = i * P;
+      let s = A[ri + j];
+      for (let k = 0; k < j; k++) s -= A[ri + k] * A[rj + k];
+      A[ri + j] = s / ljj;
+    }
+  }
+  const y = new Float64Array(P);
+  for (let i = 0; i < P; i++) {
+    const ri = i * P;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= A[ri + k] * y[k];
+    y[i] = s / A[ri + i];
+  }
+  const x = new Float64Array(P);
+  for (let i = P - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < P; k++) s -= A[k * P + i] * x[k];
+    x[i] = s / A[i * P + i];
+  }
+  return x;
+}
+
+export function conjugateGradient(
+  apply: (v: Float64Array, out: Float64Array) => void,
+  b: Float64Array,
+  x0: Float64Array | null,
+  tol: number,
+  maxIter: number,
+): { x: Float64Array; iterations: number; residual: number } {
+  const P = b.length;
+  const x = x0 && x0.length === P ? Float64Array.from(x0) : new Float64Array(P);
+  const r = new Float64Array(P);
+  const Ap = new Float64Array(P);
+  apply(x, Ap);
+  for (let k = 0; k < P; k++) r[k] = b[k] - Ap[k];
+  const bn = norm(b);
+  const p = Float64Array.from(r);
+  let rs = 0;
+  for (let k = 0; k < P; k++) rs += r[k] * r[k];
+  let it = 0;
+  while (Math.sqrt(rs) > tol * bn && it < maxIter) {
+    apply(p, Ap);
+    let pAp = 0;
+    for (let k = 0; k < P; k++) pAp += p[k] * Ap[k];
+    if (!(pAp > 0)) break;
+    const alpha = rs / pAp;
+    let rsNew = 0;
+    for (let k = 0; k < P; k++) {
+      x[k] += alpha * p[k];
+      r[k] -= alpha * Ap[k];
+      rsNew += r[k] * r[k];
+    }
+    const beta = rsNew / rs;
+    for (let k = 0; k < P; k++) p[k] = r[k] + beta * p[k];
+    rs = rsNew;
+    it++;
+  }
+  return { x, iterations: it, residual: Math.sqrt(rs) / (bn || 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-sample log-derivatives by autodiff (any ansatz)
+
+/**
+ * O_k per sample with tfjs autodiff: two gradient passes (logAmp, phase) per configuration,
+ * batch size 1. Slow — it is what makes SR expensive for ansätze without analytic O_k (see
+ * scripts/rbm-persample-bench.ts for numbers).
+ */
+export function perSampleLogDerivatives(wf: Wavefunction, configs: Uint8Array, count: number): LogDerivatives {
+  const N = wf.nSites;
+  const vars = wf.variables;
+  const P = vars.reduce((n, v) => n + v.size, 0);
+  const re = new Float64Array(count * P);
+  const im = new Float64Array(count * P);
+  const row = new Float32Array(N);
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < N; i++) row[i] = configs[b * N + i];
+    tf.tidy(() => {
+      const x = tf.tensor2d(row, [1, N]);
+      for (const part of ['logAmp', 'phase'] as const) {
+        const { grads } = tf.variableGrads(() => {
+          const lp = wf.logPsi(x);
+          // the 0·other term keeps every variable connected (e.g. a real ansatz has a constant phase)
+          const other = part === 'logAmp' ? lp.phase : lp.logAmp;
+          return lp[part].sum().add(other.sum().mul(0)) as tf.Scalar;
+        }, vars);
+        const dst = part === 'logAmp' ? re : im;
+        let off = b * P;
+        for (const v of vars) {
+          const g = grads[v.name];
+          if (g) dst.set(g.dataSync() as Float32Array, off);
+          off += v.size;
+        }
+      }
+    });
+  }
+  return { re, im, nParams: P };
+}
+
+/** Analytic O_k when the ansatz has them (RBM), autodiff otherwise. */
+export function logDerivatives(wf: Wavefunction, configs: Uint8Array, count: number): LogDerivatives {
+  return hasAnalyticLogDerivatives(wf) ? wf.logDerivatives(configs, count) : perSampleLogDerivatives(wf, configs, count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizer
+
+export interface SrConfig {
+  learningRate: number;
+  /** initial diagonal shift λ0 */
+  diagShift: number;
+  /** λ_t = max(diagShiftMin, λ0·diagShiftDecay^t); defaults: decay 1 (constant), min 0 */
+  diagShiftDecay?: number;
+  diagShiftMin?: number;
+  diagShiftMode?: 'absolute' | 'relative';
+  solver?: SrSolver;
+  cgTol?: number;
+  cgMaxIter?: number;
+  /** start CG from the previous direction (default true) */
+  warmStart?: boolean;
+}
+
+export interface SrState {
+  kind: 'sr';
+  t: number;
+  /** previous direction (CG warm start), or null */
+  last: number[] | null;
+}
+
+export interface SrStepInfo {
+  diagShift: number;
+  solver: 'cholesky' | 'cg';
+  iterations: number;
+  residual: number;
+  /** ‖2F‖, the plain energy-gradient norm */
+  gradNorm: number;
+  /** ‖δ‖ */
+  deltaNorm: number;
+}
+
+/** What `step` needs from the driver (structurally the driver's StepContext). */
+export interface SrStepContext {
+  wf: Wavefunction;
+  unique: { configs: Uint8Array; count: number; multiplicity: Float64Array };
+  eloc: ComplexSeries;
+}
+
+export class StochasticReconfiguration {
+  readonly kind = 'sr';
+  private t = 0;
+  private last: Float64Array | null = null;
+  lastInfo: SrStepInfo | null = null;
+
+  constructor(
+    private readonly wf: Wavefunction,
+    readonly config: SrConfig,
+  ) {
+    if (!(config.learningRate > 0)) throw new Error(`sr: learningRate must be > 0, got ${config.learningRate}`);
+    if (!(config.diagShift >= 0)) throw new Error(`sr: diagShift must be ≥ 0, got ${config.diagShift}`);
+  }
+
+  learningRate(): number {
+    return this.config.learningRate;
+  }
+
+  /** λ for the next step. */
+  diagShift(): number {
+    const c = this.config;
+    return Math.max(c.diagShiftMin ?? 0, c.diagShift * (c.diagShiftDecay ?? 1) ** this.t);
+  }
+
+  /** One SR update from (distinct) samples with multiplicities; returns seconds spent. */
+  step(ctx: SrStepContext): { gradient: number; update: number } {
+    const t0 = performance.now();
+    const O = logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
+    const delta = this.direction(O, ctx.eloc, ctx.unique.multiplicity);
+    const t1 = performance.now();
+    applyUpdate(ctx.wf, delta, -this.config.learningRate);
+    const t2 = performance.now();
+    return { gradient: (t1 - t0) / 1000, update: (t2 - t1) / 1000 };
+  }
+
+  /** Computes the SR direction for the current step and advances the schedule (no update). */
+  direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Float64Array {
+    const lambda = this.diagShift();
+    const sol = srSolve(O, eloc, weights, {
+      diagShift: lambda,
+      diagShiftMode: this.config.diagShiftMode,
+      solver: this.config.solver,
+      cgTol: this.config.cgTol,
+      cgMaxIter: this.config.cgMaxIter,
+      x0: this.config.warmStart === false ? null : this.last,
+    });
+    this.last = sol.delta;
+    this.t++;
+    this.lastInfo = {
+      diagShift: lambda,
+      solver: sol.solver,
+      iterations: sol.iterations,
+      residual: sol.residual,
+      gradNorm: 2 * norm(sol.force),
+      deltaNorm: norm(sol.delta),
+    };
+    return sol.delta;
+  }
+
+  getState(): SrState {
+    return { kind: 'sr', t: this.t, last: this.last ? Array.from(this.last) : null };
+  }
+
+  setState(state: unknown): void {
+    const s = state as SrState;
+    if (!s || s.kind !== 'sr' || !Number.isInteger(s.t)) throw new Error('sr: malformed optimizer state');
+    this.t = s.t;
+    this.last = s.last ? Float64Array.from(s.last) : null;
+  }
+
+  dispose(): void {
+    this.last = null;
+  }
+}
+
+/** p ← p + scale·delta for the wavefunction's variables flattened in order. */
+export function applyUpdate(wf: Wavefunction, delta: Float64Array, scale: number): void {
+  const P = wf.variables.reduce((n, v) => n + v.size, 0);
+  if (P !== delta.length) throw new Error(`sr: direction has ${delta.length} entries, the ansatz ${P} parameters`);
+  let off = 0;
+  for (const v of wf.variables) {
+    const cur = v.dataSync() as Float32Array;
+    const next = new Float32Array(v.size);
+    for (let k = 0; k < v.size; k++) next[k] = cur[k] + scale * delta[off + k];
+    tf.tidy(() => v.assign(tf.tensor(next, v.shape, 'float32')));
+    off += v.size;
+  }
+}
