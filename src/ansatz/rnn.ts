@@ -1,0 +1,625 @@
+/**
+ * The recurrent-neural-network wavefunction of Hibat-Allah et al., PRR 2, 023358 (2020).
+ *
+ * Along a path through the sites (default: natural order), position j reads the one-hot encoding
+ * of the previous spin (zeros at j = 0), updates one or more stacked GRU cells, and a Dense(2) +
+ * softmax head gives the conditional p(x_j | x_<j). ψ(x) = sqrt(Π_j p_j) · exp(i Σ_j φ_j) with
+ * φ_j = π·softsign(Dense(2)(h_j)[x_j]) for the complex RNN (phase 0 for the positive RNN).
+ *
+ * Magnetisation sector (`nUp`): once the up (down) quota is used the outcome is forbidden and the
+ * conditional renormalised, identically in sampling and in evaluation, so Σ_x P(x) = 1 over the
+ * sector. In evaluation the forbidden outcome gets a logit shifted by −BIG (log p ≈ −BIG), so a
+ * configuration outside the sector has logAmp ≈ −BIG/2 per violation (ψ = 0 to double precision).
+ *
+ * GRU cell (the TF1 `GRUCell` the paper used, reset gate before the recurrent product):
+ *   z = σ(x W_z + h U_z + b_z),  r = σ(x W_r + h U_r + b_r),
+ *   n = tanh(x W_n + (r ⊙ h) U_n + b_n),  h' = z ⊙ h + (1 − z) ⊙ n.
+ *
+ * Formulation (tfjs-wasm, see src/ansatz/rnn/ops.ts and scripts/bench-rnn.ts):
+ * - one-hot input and bias of the first layer: a constant [B,3] indicator ([1−x, x, 0], or
+ *   [0, 0, 1] at j = 0) times a per-pass [3,H] matrix [W_0 + b; W_1 + b; b] — one tiny matMul,
+ *   no broadcasting add;
+ * - separate weight matrices per gate (no slicing along the inner axis);
+ * - tanh(y) = 2σ(2y) − 1 with the factor 2 folded into the candidate weights once per pass;
+ * - Dense(2)+softmax for two outcomes is a logistic of the logit difference d = l_1 − l_0;
+ *   log p(x_j) = −softplus(−(2x_j − 1)(d + shift)), with the constraint shift ±BIG;
+ * - custom gradients with explicit transposes for every matMul in the differentiated pass.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../rng.js';
+import type { Connections } from '../hamiltonian/types.js';
+import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { affine, mm, mmConstLeft, mmConstRight } from './rnn/ops.js';
+
+export interface RnnOptions {
+  nSites: number;
+  /** GRU units per layer (default 50) */
+  hidden?: number;
+  /** stacked GRU layers (default 1) */
+  layers?: number;
+  /** phase head (complex RNN); false: positive RNN (default false) */
+  complex?: boolean;
+  /** fixed number of up spins (bits equal to 1); null: unconstrained (default null) */
+  nUp?: number | null;
+  /** path through the sites (a permutation of 0..N−1); default natural order */
+  order?: number[];
+  /** rows per tfjs pass in evaluate / evaluateConnected / sample; bounds peak memory (default 8192) */
+  chunk?: number;
+}
+
+export interface ResolvedRnnOptions {
+  nSites: number;
+  hidden: number;
+  layers: number;
+  complex: boolean;
+  nUp: number | null;
+  order: number[];
+  chunk: number;
+}
+
+export const RNN_DEFAULTS = { hidden: 50, layers: 1, complex: false, nUp: null, chunk: 8192 } as const;
+
+/** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
+const BIG = 1e4;
+
+export function resolveRnnOptions(opts: RnnOptions): ResolvedRnnOptions {
+  const N = opts.nSites;
+  if (!Number.isInteger(N) || N < 1) throw new Error(`rnn: nSites must be a positive integer, got ${N}`);
+  const hidden = opts.hidden ?? RNN_DEFAULTS.hidden;
+  const layers = opts.layers ?? RNN_DEFAULTS.layers;
+  const chunk = opts.chunk ?? RNN_DEFAULTS.chunk;
+  if (!Number.isInteger(hidden) || hidden < 1) throw new Error(`rnn: hidden must be a positive integer, got ${hidden}`);
+  if (!Number.isInteger(layers) || layers < 1) throw new Error(`rnn: layers must be a positive integer, got ${layers}`);
+  if (!Number.isInteger(chunk) || chunk < 2) throw new Error(`rnn: chunk must be an integer ≥ 2, got ${chunk}`);
+  const nUp = opts.nUp ?? null;
+  if (nUp !== null && (!Number.isInteger(nUp) || nUp < 0 || nUp > N)) {
+    throw new Error(`rnn: nUp must be an integer between 0 and ${N} (number of sites), got ${nUp}`);
+  }
+  const order = opts.order ? [...opts.order] : Array.from({ length: N }, (_, i) => i);
+  if (order.length !== N || new Set(order).size !== N || order.some((s) => !Number.isInteger(s) || s < 0 || s >= N)) {
+    throw new Error(`rnn: order must be a permutation of 0..${N - 1}`);
+  }
+  return { nSites: N, hidden, layers, complex: opts.complex ?? RNN_DEFAULTS.complex, nUp, order, chunk };
+}
+
+interface LayerVars {
+  Wz: tf.Variable; Wr: tf.Variable; Wn: tf.Variable;
+  Uz: tf.Variable; Ur: tf.Variable; Un: tf.Variable;
+  bz: tf.Variable; br: tf.Variable; bn: tf.Variable;
+}
+
+/** Per-pass effective weights (computed from the variables, differentiably). */
+interface Prepared {
+  /** first layer: [3,H] input-plus-bias matrices (candidate scaled by 2) */
+  A: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  /** layers ≥ 1: input weights and biases (candidate scaled by 2); index 0 unused */
+  W: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D][];
+  b: [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D][];
+  /** recurrent weights per layer (candidate scaled by 2) */
+  U: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D][];
+  /** logit difference head: [H,1] and [1] */
+  wd: tf.Tensor2D;
+  bd: tf.Tensor1D;
+  /** phase head (complex only) */
+  wp: tf.Tensor2D | null;
+  bp: tf.Tensor1D | null;
+}
+
+/** Matrix products used by a pass: differentiable (custom gradients) or plain. */
+interface Ops {
+  mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+  mmConst: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+  affine: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}
+
+const GRAD_OPS: Ops = { mm, mmConst: mmConstLeft, affine };
+const PLAIN_OPS: Ops = {
+  mm: (a, b) => tf.matMul(a, b),
+  mmConst: (a, b) => tf.matMul(a, b),
+  affine: (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D,
+};
+
+/** tf.tidy for results holding tensors in plain objects (nulls allowed). */
+function tidy<T>(fn: () => T): T {
+  return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as T;
+}
+
+function glorot(rng: Rng, shape: [number, number], fanIn: number, fanOut: number): tf.Variable {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const data = new Float32Array(shape[0] * shape[1]);
+  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * limit;
+  return tf.variable(tf.tensor2d(data, shape), true);
+}
+
+function constVar(n: number, value: number): tf.Variable {
+  return tf.variable(tf.fill([n], value) as tf.Tensor1D, true);
+}
+
+/** Host-side description of the rows of a branched pass (see `runRows`). */
+interface RowSet {
+  /** number of rows R */
+  rows: number;
+  /** path-ordered bits, R·N */
+  bits: Uint8Array;
+  /** the first `roots` rows start at position 0 */
+  roots: number;
+  /** for rows ≥ roots: the row they copy their state from (< roots), and the position after whose
+   * GRU update they branch off; sorted by branch position ascending */
+  parent: Int32Array;
+  branch: Int32Array;
+}
+
+class RnnWavefunction implements Wavefunction {
+  readonly kind = 'rnn';
+  readonly nSites: number;
+  readonly variables: tf.Variable[];
+  readonly normalized = true;
+  readonly opts: ResolvedRnnOptions;
+  private readonly layerVars: LayerVars[] = [];
+  private readonly Wo: tf.Variable;
+  private readonly bo: tf.Variable;
+  private readonly Wp: tf.Variable | null = null;
+  private readonly bp: tf.Variable | null = null;
+  /** constants */
+  private readonly C3: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  private readonly D: tf.Tensor2D;
+  private readonly user: RnnOptions;
+
+  constructor(opts: RnnOptions, rng: Rng) {
+    this.user = opts;
+    this.opts = resolveRnnOptions(opts);
+    const { nSites: N, hidden: H, layers, complex } = this.opts;
+    this.nSites = N;
+    const vars: tf.Variable[] = [];
+    for (let l = 0; l < layers; l++) {
+      const din = l === 0 ? 2 : H;
+      // TF1 GRUCell initialisation: Glorot uniform over the gates kernel [din+H, 2H] and the
+      // candidate kernel [din+H, H]; gate biases 1, candidate bias 0.
+      const gl = (rows: number, fo: number) => glorot(rng, [rows, H], din + H, fo);
+      const lv: LayerVars = {
+        Wz: gl(din, 2 * H), Wr: gl(din, 2 * H), Wn: gl(din, H),
+        Uz: gl(H, 2 * H), Ur: gl(H, 2 * H), Un: gl(H, H),
+        bz: constVar(H, 1), br: constVar(H, 1), bn: constVar(H, 0),
+      };
+      this.layerVars.push(lv);
+      vars.push(lv.Wz, lv.Wr, lv.Wn, lv.Uz, lv.Ur, lv.Un, lv.bz, lv.br, lv.bn);
+    }
+    this.Wo = glorot(rng, [H, 2], H, 2);
+    this.bo = constVar(2, 0);
+    vars.push(this.Wo, this.bo);
+    if (complex) {
+      this.Wp = glorot(rng, [H, 2], H, 2);
+      this.bp = constVar(2, 0);
+      vars.push(this.Wp, this.bp);
+    }
+    this.variables = vars;
+    // [3,2] selector for the one-hot rows, [3,1] for the bias; ×2 versions for the candidate.
+    this.C3 = [
+      tf.tensor2d([1, 0, 0, 1, 0, 0], [3, 2]),
+      tf.tensor2d([1, 1, 1], [3, 1]),
+      tf.tensor2d([2, 0, 0, 2, 0, 0], [3, 2]),
+      tf.tensor2d([2, 2, 2], [3, 1]),
+    ];
+    this.D = tf.tensor2d([-1, 1], [2, 1]);
+  }
+
+  spec(): Record<string, unknown> {
+    const o = this.opts;
+    const natural = o.order.every((s, i) => s === i);
+    const out: Record<string, unknown> = {
+      kind: 'rnn', nSites: o.nSites, hidden: o.hidden, layers: o.layers, complex: o.complex, nUp: o.nUp,
+    };
+    if (!natural) out.order = [...o.order];
+    if (this.user.chunk !== undefined) out.chunk = o.chunk;
+    return out;
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+    tf.dispose([...this.C3, this.D]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // effective weights
+
+  private prepare(): Prepared {
+    const { layers } = this.opts;
+    const [Cw, Cb, Cw2, Cb2] = this.C3;
+    const row = (b: tf.Variable) => tf.reshape(b, [1, -1]) as tf.Tensor2D;
+    // Biases go to the fused matMul kernel, whose wasm version checks the rank of the shape its
+    // buffer was created with (a reshaped tensor keeps the original one): give each a fresh buffer.
+    const fresh = (b: tf.Tensor, k = 1) => tf.mul(b, k) as tf.Tensor1D;
+    const A: Prepared['A'] = [null!, null!, null!];
+    const W: Prepared['W'] = [];
+    const b: Prepared['b'] = [];
+    const U: Prepared['U'] = [];
+    for (let l = 0; l < layers; l++) {
+      const v = this.layerVars[l];
+      if (l === 0) {
+        A[0] = tf.add(mmConstLeft(Cw, v.Wz as tf.Tensor2D), mmConstLeft(Cb, row(v.bz)));
+        A[1] = tf.add(mmConstLeft(Cw, v.Wr as tf.Tensor2D), mmConstLeft(Cb, row(v.br)));
+        A[2] = tf.add(mmConstLeft(Cw2, v.Wn as tf.Tensor2D), mmConstLeft(Cb2, row(v.bn)));
+        W.push(null!);
+        b.push(null!);
+      } else {
+        W.push([v.Wz as tf.Tensor2D, v.Wr as tf.Tensor2D, tf.mul(v.Wn, 2)]);
+        b.push([fresh(v.bz), fresh(v.br), fresh(v.bn, 2)]);
+      }
+      U.push([v.Uz as tf.Tensor2D, v.Ur as tf.Tensor2D, tf.mul(v.Un, 2)]);
+    }
+    const wd = mmConstRight(this.Wo as tf.Tensor2D, this.D);
+    const bd = fresh(tf.reshape(mmConstRight(row(this.bo), this.D), [1]));
+    return {
+      A, W, b, U, wd, bd,
+      wp: this.Wp ? (this.Wp as tf.Tensor2D) : null,
+      bp: this.bp ? fresh(this.bp) : null,
+    };
+  }
+
+  /** Disposes the derived tensors of a no-gradient `prepare()` (never the variables). */
+  private release(P: Prepared): void {
+    const vars = new Set<number>(this.variables.map((v) => v.id));
+    const all = [...P.A, ...P.W.flat(), ...P.b.flat(), ...P.U.flat(), P.wd, P.bd, P.wp, P.bp];
+    for (const t of all) if (t && !vars.has(t.id) && !t.isDisposed) t.dispose();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // one position
+
+  /** GRU update of all layers; `h[l]` null means the zero initial state. */
+  private gru(P: Prepared, ops: Ops, ind: tf.Tensor2D, h: (tf.Tensor2D | null)[]): tf.Tensor2D[] {
+    const out: tf.Tensor2D[] = [];
+    let x: tf.Tensor2D = ind;
+    for (let l = 0; l < this.opts.layers; l++) {
+      let pz: tf.Tensor2D, pr: tf.Tensor2D, pn: tf.Tensor2D;
+      if (l === 0) {
+        pz = ops.mmConst(ind, P.A[0]);
+        pr = ops.mmConst(ind, P.A[1]);
+        pn = ops.mmConst(ind, P.A[2]);
+      } else {
+        pz = ops.affine(x, P.W[l][0], P.b[l][0]);
+        pr = ops.affine(x, P.W[l][1], P.b[l][1]);
+        pn = ops.affine(x, P.W[l][2], P.b[l][2]);
+      }
+      const hl = h[l];
+      let hn: tf.Tensor2D;
+      if (hl === null) {
+        const z = tf.sigmoid(pz);
+        const n = tf.sub(tf.mul(tf.sigmoid(pn), 2), 1);
+        hn = tf.sub(n, tf.mul(z, n));
+      } else {
+        const U = P.U[l];
+        const z = tf.sigmoid(tf.add(pz, ops.mm(hl, U[0])));
+        const r = tf.sigmoid(tf.add(pr, ops.mm(hl, U[1])));
+        const n = tf.sub(tf.mul(tf.sigmoid(tf.add(pn, ops.mm(tf.mul(r, hl), U[2]))), 2), 1);
+        hn = tf.add(n, tf.mul(z, tf.sub(hl, n)));
+      }
+      out.push(hn);
+      x = hn;
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // host-side per-position inputs
+
+  /** Path-ordered bits of `count` configurations given in natural site order. */
+  private toPath(configs: Uint8Array | Float32Array, count: number, start = 0): Uint8Array {
+    const { nSites: N, order } = this.opts;
+    const out = new Uint8Array(count * N);
+    for (let r = 0; r < count; r++) {
+      const src = (start + r) * N;
+      const dst = r * N;
+      for (let j = 0; j < N; j++) out[dst + j] = configs[src + order[j]] > 0.5 ? 1 : 0;
+    }
+    return out;
+  }
+
+  /** [A,3] first-layer indicator for position j from bits at j−1. */
+  private indicator(bits: Uint8Array, A: number, j: number): tf.Tensor2D {
+    const N = this.nSites;
+    const d = new Float32Array(A * 3);
+    if (j === 0) {
+      for (let r = 0; r < A; r++) d[3 * r + 2] = 1;
+    } else {
+      for (let r = 0; r < A; r++) d[3 * r + bits[r * N + j - 1]] = 1;
+    }
+    return tf.tensor2d(d, [A, 3]);
+  }
+
+  /**
+   * Multiplier and offset of the logit difference for position j: log p(x_j) = −softplus(m·d + k),
+   * m = −(2x_j − 1), k = m·shift, shift = +BIG when the down quota is used (up forced), −BIG when
+   * the up quota is used (down forced). `ups[r]` counts the up spins before position j.
+   */
+  private headInputs(bits: Uint8Array, ups: Int32Array, A: number, j: number): [tf.Tensor2D, tf.Tensor2D] {
+    const N = this.nSites;
+    const nUp = this.opts.nUp;
+    const m = new Float32Array(A);
+    const k = new Float32Array(A);
+    for (let r = 0; r < A; r++) {
+      const s = bits[r * N + j] === 1 ? -1 : 1;
+      m[r] = s;
+      if (nUp !== null) {
+        const up = ups[r];
+        if (up >= nUp) k[r] = -BIG * s; // up quota used: down forced
+        else if (j - up >= N - nUp) k[r] = BIG * s; // down quota used: up forced
+      }
+    }
+    return [tf.tensor2d(m, [A, 1]), tf.tensor2d(k, [A, 1])];
+  }
+
+  private oneHot(bits: Uint8Array, A: number, j: number): tf.Tensor2D {
+    const N = this.nSites;
+    const d = new Float32Array(A * 2);
+    for (let r = 0; r < A; r++) d[2 * r + bits[r * N + j]] = 1;
+    return tf.tensor2d(d, [A, 2]);
+  }
+
+  /** log p(x_j) summand (softplus form) and phase summand [A,2] for the active rows. */
+  private head(P: Prepared, ops: Ops, hTop: tf.Tensor2D, m: tf.Tensor2D, k: tf.Tensor2D, oh: tf.Tensor2D | null)
+    : [tf.Tensor2D, tf.Tensor2D | null] {
+    const d = ops.affine(hTop, P.wd, P.bd);
+    const sp = tf.softplus(tf.add(tf.mul(m, d), k)) as tf.Tensor2D;
+    let ph: tf.Tensor2D | null = null;
+    if (P.wp && P.bp && oh) {
+      const g = tf.mul(ops.affine(hTop, P.wp, P.bp), oh);
+      ph = tf.div(g, tf.add(tf.abs(g), 1)) as tf.Tensor2D;
+    }
+    return [sp, ph];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // differentiable pass
+
+  logPsi(configs: tf.Tensor2D): LogPsi {
+    const N = this.nSites;
+    const B = configs.shape[0];
+    if (configs.shape[1] !== N) throw new Error(`rnn.logPsi: expected [B, ${N}] configurations, got [${configs.shape}]`);
+    const bits = this.toPath(configs.dataSync() as Float32Array, B);
+    return tidy(() => {
+      const P = this.prepare();
+      const ups = new Int32Array(B);
+      let h: (tf.Tensor2D | null)[] = new Array(this.opts.layers).fill(null);
+      let acc: tf.Tensor2D | null = null;
+      let pacc: tf.Tensor2D | null = null;
+      for (let j = 0; j < N; j++) {
+        const hn = this.gru(P, GRAD_OPS, this.indicator(bits, B, j), h);
+        const [m, k] = this.headInputs(bits, ups, B, j);
+        const oh = this.opts.complex ? this.oneHot(bits, B, j) : null;
+        const [sp, ph] = this.head(P, GRAD_OPS, hn[hn.length - 1], m, k, oh);
+        acc = acc ? (tf.add(acc, sp) as tf.Tensor2D) : sp;
+        if (ph) pacc = pacc ? (tf.add(pacc, ph) as tf.Tensor2D) : ph;
+        for (let r = 0; r < B; r++) ups[r] += bits[r * N + j];
+        h = hn;
+      }
+      const logAmp = tf.reshape(tf.mul(acc!, -0.5), [B]) as tf.Tensor1D;
+      const phase = pacc
+        ? (tf.mul(tf.sum(pacc, 1), Math.PI) as tf.Tensor1D)
+        : (tf.zeros([B]) as tf.Tensor1D);
+      return { logAmp, phase };
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // no-gradient passes
+
+  /**
+   * Runs the rows of `rs` through the network without gradients. Roots start at position 0; a
+   * branched row copies the state and partial sums of its parent after the parent's GRU update at
+   * its branch position (it shares the parent's bits before that position) and continues with its
+   * own bits. Returns log|ψ| and arg ψ per row.
+   */
+  private runRows(P: Prepared, rs: RowSet): { logAmp: Float64Array; phase: Float64Array } {
+    const N = this.nSites;
+    const { bits, rows: R } = rs;
+    const complex = this.opts.complex;
+    const ups = new Int32Array(R);
+    let A = rs.roots;
+    let next = rs.roots;
+    let h: (tf.Tensor2D | null)[] = new Array(this.opts.layers).fill(null);
+    let acc: tf.Tensor2D = tf.zeros([A, 1]);
+    let pacc: tf.Tensor2D | null = complex ? tf.zeros([A, 2]) : null;
+    for (let j = 0; j < N; j++) {
+      let end = next;
+      while (end < R && rs.branch[end] === j) end++;
+      const res = tidy(() => {
+        let hn = this.gru(P, PLAIN_OPS, this.indicator(bits, A, j), h);
+        let a = acc;
+        let pa = pacc;
+        if (end > next) {
+          const idx = new Int32Array(end);
+          for (let r = 0; r < A; r++) idx[r] = r;
+          for (let r = next; r < end; r++) idx[r] = rs.parent[r];
+          const it = tf.tensor1d(idx, 'int32');
+          hn = hn.map((t) => tf.gather(t, it));
+          a = tf.gather(a, it);
+          if (pa) pa = tf.gather(pa, it);
+        }
+        const An = end > next ? end : A;
+        const [m, k] = this.headInputs(bits, ups, An, j);
+        const oh = complex ? this.oneHot(bits, An, j) : null;
+        const [sp, ph] = this.head(P, PLAIN_OPS, hn[hn.length - 1], m, k, oh);
+        return { h: hn, acc: tf.add(a, sp) as tf.Tensor2D, pacc: ph && pa ? (tf.add(pa, ph) as tf.Tensor2D) : null };
+      });
+      tf.dispose(h.filter((t): t is tf.Tensor2D => t !== null));
+      tf.dispose(acc);
+      if (pacc) tf.dispose(pacc);
+      h = res.h;
+      acc = res.acc;
+      pacc = res.pacc;
+      if (end > next) {
+        A = end;
+        next = end;
+      }
+      // up counts of every row (active or not) from its own bits
+      for (let r = 0; r < R; r++) ups[r] += bits[r * N + j];
+    }
+    const accH = acc.dataSync();
+    const logAmp = new Float64Array(R);
+    for (let r = 0; r < R; r++) logAmp[r] = -0.5 * accH[r];
+    const phase = new Float64Array(R);
+    if (pacc) {
+      const p = pacc.dataSync();
+      for (let r = 0; r < R; r++) phase[r] = Math.PI * (p[2 * r] + p[2 * r + 1]);
+    }
+    tf.dispose(h as tf.Tensor[]);
+    tf.dispose(acc);
+    if (pacc) tf.dispose(pacc);
+    return { logAmp, phase };
+  }
+
+  evaluate(configs: Uint8Array, count: number): HostLogPsi {
+    const N = this.nSites;
+    if (configs.length < count * N) throw new Error(`rnn.evaluate: need ${count * N} bits, got ${configs.length}`);
+    const logAmp = new Float64Array(count);
+    const phase = new Float64Array(count);
+    if (count === 0) return { logAmp, phase };
+    const P = tidy(() => this.prepare());
+    try {
+      const chunk = this.opts.chunk;
+      for (let s = 0; s < count; s += chunk) {
+        const c = Math.min(chunk, count - s);
+        const res = this.runRows(P, {
+          rows: c, roots: c, bits: this.toPath(configs, c, s), parent: new Int32Array(c), branch: new Int32Array(c),
+        });
+        logAmp.set(res.logAmp, s);
+        phase.set(res.phase, s);
+      }
+    } finally {
+      this.release(P);
+    }
+    return { logAmp, phase };
+  }
+
+  evaluateConnected(parents: Uint8Array, conn: Connections): HostLogPsi {
+    const N = this.nSites;
+    const { order } = this.opts;
+    const K = conn.offsets[conn.count] ?? 0;
+    const logAmp = new Float64Array(K);
+    const phase = new Float64Array(K);
+    if (K === 0) return { logAmp, phase };
+    if (conn.nSites !== N) throw new Error(`rnn.evaluateConnected: connections are for ${conn.nSites} sites, not ${N}`);
+    // branch position of each entry: first path position where it differs from its parent
+    // (an entry equal to its parent branches at the last position: same result)
+    const firstDiff = new Int32Array(K);
+    for (let k = 0; k < K; k++) {
+      const p = conn.parent[k];
+      let j = 0;
+      while (j < N - 1 && conn.configs[k * N + order[j]] === parents[p * N + order[j]]) j++;
+      firstDiff[k] = j;
+    }
+    // units: a parent with (a slice of) its entries, at most chunk−1 entries each
+    const chunk = this.opts.chunk;
+    const units: [number, number, number][] = [];
+    for (let p = 0; p < conn.count; p++) {
+      for (let a = conn.offsets[p]; a < conn.offsets[p + 1]; a += chunk - 1) {
+        units.push([p, a, Math.min(a + chunk - 1, conn.offsets[p + 1])]);
+      }
+    }
+    const P = tidy(() => this.prepare());
+    try {
+      let u0 = 0;
+      while (u0 < units.length) {
+        let rows = 0;
+        let u1 = u0;
+        while (u1 < units.length && rows + 1 + units[u1][2] - units[u1][1] <= chunk) {
+          rows += 1 + units[u1][2] - units[u1][1];
+          u1++;
+        }
+        this.connectedChunk(P, parents, conn, firstDiff, units.slice(u0, u1), rows, logAmp, phase);
+        u0 = u1;
+      }
+    } finally {
+      this.release(P);
+    }
+    return { logAmp, phase };
+  }
+
+  private connectedChunk(
+    P: Prepared, parents: Uint8Array, conn: Connections, firstDiff: Int32Array,
+    units: [number, number, number][], rows: number, logAmp: Float64Array, phase: Float64Array,
+  ): void {
+    const N = this.nSites;
+    const order = this.opts.order;
+    const roots = units.length;
+    // children sorted by branch position (counting sort, stable)
+    const counts = new Int32Array(N + 1);
+    for (const [, a, b] of units) for (let k = a; k < b; k++) counts[firstDiff[k] + 1]++;
+    for (let j = 0; j < N; j++) counts[j + 1] += counts[j];
+    const entry = new Int32Array(rows - roots);
+    const parentRow = new Int32Array(rows);
+    const branch = new Int32Array(rows);
+    units.forEach(([, a, b], u) => {
+      for (let k = a; k < b; k++) {
+        const pos = counts[firstDiff[k]]++;
+        entry[pos] = k;
+        parentRow[roots + pos] = u;
+        branch[roots + pos] = firstDiff[k];
+      }
+    });
+    const bits = new Uint8Array(rows * N);
+    units.forEach(([p], u) => {
+      for (let j = 0; j < N; j++) bits[u * N + j] = parents[p * N + order[j]];
+    });
+    for (let c = 0; c < entry.length; c++) {
+      const k = entry[c];
+      const dst = (roots + c) * N;
+      for (let j = 0; j < N; j++) bits[dst + j] = conn.configs[k * N + order[j]];
+    }
+    const res = this.runRows(P, { rows, roots, bits, parent: parentRow, branch });
+    for (let c = 0; c < entry.length; c++) {
+      logAmp[entry[c]] = res.logAmp[roots + c];
+      phase[entry[c]] = res.phase[roots + c];
+    }
+  }
+
+  sample(count: number, rng: Rng): Uint8Array {
+    const { nSites: N, order, nUp, chunk } = this.opts;
+    const out = new Uint8Array(count * N);
+    if (count === 0) return out;
+    const P = tidy(() => this.prepare());
+    try {
+      for (let s = 0; s < count; s += chunk) {
+        const B = Math.min(chunk, count - s);
+        const bits = new Uint8Array(B * N);
+        const ups = new Int32Array(B);
+        const u = new Float64Array(B);
+        let h: (tf.Tensor2D | null)[] = new Array(this.opts.layers).fill(null);
+        for (let j = 0; j < N; j++) {
+          const res = tidy(() => {
+            const hn = this.gru(P, PLAIN_OPS, this.indicator(bits, B, j), h);
+            const d = PLAIN_OPS.affine(hn[hn.length - 1], P.wd, P.bd);
+            return { h: hn, d };
+          });
+          tf.dispose(h.filter((t): t is tf.Tensor2D => t !== null));
+          h = res.h;
+          const d = res.d.dataSync();
+          res.d.dispose();
+          rng.fill(u);
+          for (let r = 0; r < B; r++) {
+            let x: number;
+            if (nUp !== null && ups[r] >= nUp) x = 0;
+            else if (nUp !== null && j - ups[r] >= N - nUp) x = 1;
+            else x = u[r] * (1 + Math.exp(-d[r])) < 1 ? 1 : 0; // u < σ(d)
+            bits[r * N + j] = x;
+            ups[r] += x;
+          }
+        }
+        tf.dispose(h as tf.Tensor[]);
+        for (let r = 0; r < B; r++) {
+          const dst = (s + r) * N;
+          for (let j = 0; j < N; j++) out[dst + order[j]] = bits[r * N + j];
+        }
+      }
+    } finally {
+      this.release(P);
+    }
+    return out;
+  }
+}
+
+/** The RNN wavefunction (kind 'rnn'); `spec()` returns the resolved options. */
+export function createRnn(opts: RnnOptions, rng: Rng): Wavefunction {
+  return new RnnWavefunction(opts, rng);
+}

@@ -1,0 +1,310 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend.js';
+import { Rng } from '../../src/rng.js';
+import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
+import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
+import type { Connections } from '../../src/hamiltonian/types.js';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+/** All 2^N configurations, bit s of the index is site s. */
+function allConfigs(N: number): Uint8Array {
+  const M = 1 << N;
+  const out = new Uint8Array(M * N);
+  for (let c = 0; c < M; c++) for (let s = 0; s < N; s++) out[c * N + s] = (c >> s) & 1;
+  return out;
+}
+
+function popcount(c: number): number {
+  let n = 0;
+  for (; c; c >>= 1) n += c & 1;
+  return n;
+}
+
+/** An RNN with weights re-drawn at a larger scale, so that the distribution is far from uniform. */
+function makeRnn(opts: RnnOptions, seed: number, scale = 0.8): Wavefunction {
+  const rng = new Rng(seed);
+  const wf = createRnn(opts, rng);
+  for (const v of wf.variables) {
+    const d = new Float32Array(v.size);
+    for (let i = 0; i < d.length; i++) d[i] = scale * rng.normal();
+    const t = tf.tensor(d, v.shape);
+    v.assign(t);
+    t.dispose();
+  }
+  return wf;
+}
+
+function permutation(N: number, rng: Rng): number[] {
+  const p = Array.from({ length: N }, (_, i) => i);
+  for (let i = N - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+const normCases: (RnnOptions & { label: string })[] = [
+  { label: 'N=8 positive 1 layer', nSites: 8, hidden: 10, layers: 1, complex: false, nUp: null },
+  { label: 'N=8 complex 2 layers nUp=4', nSites: 8, hidden: 10, layers: 2, complex: true, nUp: 4 },
+  { label: 'N=8 positive 2 layers', nSites: 8, hidden: 10, layers: 2, complex: false, nUp: null },
+  { label: 'N=10 complex custom order', nSites: 10, hidden: 10, layers: 1, complex: true, nUp: null, order: permutation(10, new Rng(5)) },
+  { label: 'N=10 positive nUp=5 custom order', nSites: 10, hidden: 10, layers: 1, complex: false, nUp: 5, order: permutation(10, new Rng(6)) },
+  { label: 'N=10 complex 2 layers nUp=5', nSites: 10, hidden: 8, layers: 2, complex: true, nUp: 5 },
+];
+
+for (const [ci, c] of normCases.entries()) {
+  test(`Σ_x P(x) = 1 by enumeration: ${c.label}`, () => {
+    const wf = makeRnn(c, 100 + ci);
+    const N = c.nSites;
+    const M = 1 << N;
+    const { logAmp, phase } = wf.evaluate(allConfigs(N), M);
+    let inside = 0;
+    let outside = 0;
+    let pmax = 0;
+    for (let x = 0; x < M; x++) {
+      const p = Math.exp(2 * logAmp[x]);
+      pmax = Math.max(pmax, p);
+      if (c.nUp === null || popcount(x) === c.nUp) inside += p;
+      else outside += p;
+      assert.ok(Number.isFinite(phase[x]));
+      if (!c.complex) assert.equal(phase[x], 0);
+    }
+    assert.ok(Math.abs(inside - 1) < 2e-5, `Σ P = ${inside}`);
+    assert.equal(outside, 0);
+    // the distribution is far from uniform, so the test is not trivially satisfied
+    const nIn = c.nUp == null ? M : binom(N, c.nUp);
+    assert.ok(pmax > 3 / nIn, `max P = ${pmax}`);
+    wf.dispose();
+  });
+}
+
+function binom(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/** Upper χ² quantile (Wilson–Hilferty) for tail probability 1e-3. */
+function chi2Critical(k: number): number {
+  const z = 3.0902;
+  const a = 2 / (9 * k);
+  return k * (1 - a + z * Math.sqrt(a)) ** 3;
+}
+
+for (const nUp of [null, 3]) {
+  test(`χ² test of sample histogram against |ψ|² (N=6, nUp=${nUp})`, () => {
+    const N = 6;
+    const wf = makeRnn({ nSites: N, hidden: 12, layers: 2, complex: true, nUp, order: [2, 0, 5, 1, 4, 3] }, 7);
+    const M = 1 << N;
+    const exact = wf.evaluate(allConfigs(N), M).logAmp.map((l) => Math.exp(2 * l));
+    const S = 20000;
+    const samples = wf.sample!(S, new Rng(11));
+    const hist = new Float64Array(M);
+    for (let s = 0; s < S; s++) {
+      let c = 0;
+      for (let i = 0; i < N; i++) c |= samples[s * N + i] << i;
+      hist[c]++;
+    }
+    // bins sorted by expectation; low-expectation bins merged until each has ≥ 5 expected
+    const idx = Array.from({ length: M }, (_, i) => i).sort((a, b) => exact[a] - exact[b]);
+    let chi2 = 0;
+    let bins = 0;
+    let eAcc = 0;
+    let oAcc = 0;
+    for (const i of idx) {
+      if (exact[i] === 0) {
+        assert.equal(hist[i], 0, `sample outside the sector: ${i}`);
+        continue;
+      }
+      eAcc += exact[i] * S;
+      oAcc += hist[i];
+      if (eAcc >= 5) {
+        chi2 += (oAcc - eAcc) ** 2 / eAcc;
+        bins++;
+        eAcc = 0;
+        oAcc = 0;
+      }
+    }
+    if (eAcc > 0) {
+      chi2 += (oAcc - eAcc) ** 2 / eAcc;
+      bins++;
+    }
+    const dof = bins - 1;
+    assert.ok(dof >= 10, `too few bins (${bins})`);
+    assert.ok(chi2 < chi2Critical(dof), `χ² = ${chi2.toFixed(1)} with ${dof} dof (critical ${chi2Critical(dof).toFixed(1)})`);
+    // same seed, same samples
+    assert.deepEqual(wf.sample!(50, new Rng(3)), wf.sample!(50, new Rng(3)));
+    wf.dispose();
+  });
+}
+
+function hostLoss(wf: Wavefunction, x: tf.Tensor2D): number {
+  const { logAmp, phase } = wf.logPsi(x);
+  const a = logAmp.dataSync();
+  const p = phase.dataSync();
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] + p[i];
+  tf.dispose([logAmp, phase]);
+  return s;
+}
+
+for (const c of [
+  { label: 'complex, 2 layers, nUp', opts: { nSites: 6, hidden: 6, layers: 2, complex: true, nUp: 3 } },
+  { label: 'positive, 1 layer', opts: { nSites: 7, hidden: 8, layers: 1, complex: false, nUp: null } },
+]) {
+  test(`logPsi gradients agree with central finite differences (${c.label})`, () => {
+    const wf = makeRnn(c.opts, 21, 0.5);
+    const N = c.opts.nSites;
+    const rng = new Rng(4);
+    // a few configurations in the sector
+    const B = 5;
+    const bits = new Float32Array(B * N);
+    for (let b = 0; b < B; b++) {
+      const perm = permutation(N, rng);
+      const ups = c.opts.nUp ?? rng.int(N + 1);
+      for (let i = 0; i < ups; i++) bits[b * N + perm[i]] = 1;
+    }
+    const x = tf.tensor2d(bits, [B, N]);
+    const { grads, value } = tf.variableGrads(() => {
+      const { logAmp, phase } = wf.logPsi(x);
+      return tf.add(tf.sum(logAmp), tf.sum(phase)) as tf.Scalar;
+    }, wf.variables);
+    value.dispose();
+    const eps = 1e-2;
+    for (const v of wf.variables) {
+      const g = grads[v.name].dataSync();
+      const orig = v.dataSync().slice();
+      const dir = new Float32Array(v.size);
+      for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
+      let analytic = 0;
+      for (let i = 0; i < dir.length; i++) analytic += g[i] * dir[i];
+      const at = (t: number) => {
+        const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
+        v.assign(w);
+        w.dispose();
+        return hostLoss(wf, x);
+      };
+      const fd = (at(eps) - at(-eps)) / (2 * eps);
+      at(0);
+      const tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(fd)) + 2e-3;
+      assert.ok(Math.abs(fd - analytic) < tol, `${v.name} ${v.shape}: analytic ${analytic} vs finite difference ${fd}`);
+    }
+    tf.dispose(grads);
+    x.dispose();
+    wf.dispose();
+  });
+}
+
+/** Connections with all single flips and nearest/next-nearest pair flips (matrix elements unused). */
+function flipConnections(parents: Uint8Array, count: number, N: number, onlyExchange = false): Connections {
+  const groups: number[][] = [];
+  if (!onlyExchange) for (let i = 0; i < N; i++) groups.push([i]);
+  for (let i = 0; i + 1 < N; i++) groups.push([i, i + 1]);
+  for (let i = 0; i + 2 < N; i++) groups.push([i, i + 2]);
+  const configs: number[] = [];
+  const parent: number[] = [];
+  const group: number[] = [];
+  const offsets = new Int32Array(count + 1);
+  for (let p = 0; p < count; p++) {
+    groups.forEach((g, gi) => {
+      if (onlyExchange && parents[p * N + g[0]] === parents[p * N + g[1]]) return;
+      const row = Array.from(parents.subarray(p * N, (p + 1) * N));
+      for (const s of g) row[s] ^= 1;
+      configs.push(...row);
+      parent.push(p);
+      group.push(gi);
+    });
+    offsets[p + 1] = parent.length;
+  }
+  const K = parent.length;
+  return {
+    count, nSites: N, diag: new Float64Array(count), offsets, configs: Uint8Array.from(configs),
+    elemRe: new Float64Array(K).fill(-1), elemIm: new Float64Array(K), parent: Int32Array.from(parent), group: Int32Array.from(group),
+  };
+}
+
+for (const c of [
+  { label: 'positive, natural order', opts: { nSites: 10, hidden: 12, layers: 1, complex: false, nUp: null } as RnnOptions, exch: false },
+  { label: 'complex, 2 layers, custom order, small chunks', opts: { nSites: 10, hidden: 12, layers: 2, complex: true, nUp: null, order: permutation(10, new Rng(9)), chunk: 16 } as RnnOptions, exch: false },
+  { label: 'complex, nUp=5, exchange moves and leaving flips', opts: { nSites: 10, hidden: 12, layers: 1, complex: true, nUp: 5, chunk: 37 } as RnnOptions, exch: false },
+  { label: 'positive, nUp=5, exchange moves', opts: { nSites: 10, hidden: 12, layers: 2, complex: false, nUp: 5 } as RnnOptions, exch: true },
+]) {
+  test(`evaluate == logPsi == evaluateConnected (${c.label})`, () => {
+    const wf = makeRnn(c.opts, 31);
+    const N = c.opts.nSites;
+    const P = 9;
+    const parents = wf.sample!(P, new Rng(2));
+    // make them distinct, as the driver does
+    const seen = new Set<string>();
+    const distinct: number[] = [];
+    for (let p = 0; p < P; p++) {
+      const key = parents.subarray(p * N, (p + 1) * N).join('');
+      if (!seen.has(key)) {
+        seen.add(key);
+        distinct.push(...parents.subarray(p * N, (p + 1) * N));
+      }
+    }
+    const par = Uint8Array.from(distinct);
+    const count = par.length / N;
+    const conn = flipConnections(par, count, N, c.exch);
+    const K = conn.parent.length;
+    const ev = wf.evaluate(conn.configs, K);
+    const ec = wf.evaluateConnected!(par, conn);
+    const x = tf.tensor2d(Float32Array.from(conn.configs), [K, N]);
+    const lp = wf.logPsi(x);
+    const la = lp.logAmp.dataSync();
+    const ph = lp.phase.dataSync();
+    const close = (a: number, b: number, what: string, k: number) =>
+      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+    for (let k = 0; k < K; k++) {
+      close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
+      close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
+      close(ev.logAmp[k], la[k], 'logAmp evaluate/logPsi', k);
+      close(ev.phase[k], ph[k], 'phase evaluate/logPsi', k);
+    }
+    tf.dispose([x, lp.logAmp, lp.phase]);
+    wf.dispose();
+  });
+}
+
+test('no tensors leak across sample, evaluate, evaluateConnected and gradients', () => {
+  const N = 8;
+  const wf = makeRnn({ nSites: N, hidden: 8, layers: 2, complex: true, nUp: 4, chunk: 20 }, 41);
+  const rng = new Rng(1);
+  const round = () => {
+    const s = wf.sample!(30, rng);
+    wf.evaluate(s, 30);
+    wf.evaluateConnected!(s.slice(0, 5 * N), flipConnections(s.slice(0, 5 * N), 5, N));
+    const x = tf.tensor2d(Float32Array.from(s), [30, N]);
+    const { grads, value } = tf.variableGrads(() => {
+      const { logAmp, phase } = wf.logPsi(x);
+      return tf.add(tf.sum(logAmp), tf.sum(phase)) as tf.Scalar;
+    }, wf.variables);
+    tf.dispose([x, value]);
+    tf.dispose(grads);
+  };
+  round();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 4; i++) round();
+  assert.equal(tf.memory().numTensors, before);
+  const nVars = wf.variables.length;
+  wf.dispose();
+  assert.equal(tf.memory().numTensors, before - nVars - 5);
+});
+
+test('spec and validation', () => {
+  const wf = createRnn({ nSites: 6, hidden: 4, complex: true, nUp: 3, order: [5, 4, 3, 2, 1, 0] }, new Rng(0));
+  assert.equal(wf.kind, 'rnn');
+  assert.equal(wf.normalized, true);
+  assert.deepEqual(wf.spec(), { kind: 'rnn', nSites: 6, hidden: 4, layers: 1, complex: true, nUp: 3, order: [5, 4, 3, 2, 1, 0] });
+  // 9 per layer + Dense(2) output + Dense(2) phase
+  assert.equal(wf.variables.length, 13);
+  wf.dispose();
+  assert.throws(() => createRnn({ nSites: 6, nUp: 7 }, new Rng(0)), /nUp/);
+  assert.throws(() => createRnn({ nSites: 4, order: [0, 1, 1, 2] }, new Rng(0)), /permutation/);
+});
