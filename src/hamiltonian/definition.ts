@@ -215,10 +215,11 @@ export function findJsonProblem(text: string): { offset: number; message: string
     }
   };
   const num = (): void => {
+    const start = i;
     const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0] === '-' || m[0] === '') fail('invalid number');
+    if (!m) fail('invalid number', start);
     i += m![0].length;
-    if (/[0-9.eE+-]/.test(ch())) fail('invalid number');
+    if (/[0-9.eE+-]/.test(ch())) fail('invalid number', start);
   };
   const value = (depth: number): void => {
     if (depth > 200) fail('nesting too deep');
