@@ -78,32 +78,43 @@ export function column(table: MetricsTable, name: string): number[] {
 
 export class MetricsWriter {
   private fd: number | null;
+  private cols: string[] | null;
 
   private constructor(
     readonly path: string,
-    readonly columns: readonly string[],
+    columns: string[] | null,
     fd: number,
   ) {
+    this.cols = columns;
     this.fd = fd;
   }
 
-  /** Start a new metrics.csv (replacing any existing file) with the header line. */
-  static create(path: string, extraColumns: readonly string[] = []): MetricsWriter {
-    const columns = [...METRICS_COLUMNS, ...extraColumns];
-    const dup = columns.find((c, i) => columns.indexOf(c) !== i);
-    if (dup) throw new Error(`metrics column "${dup}" declared twice`);
-    const bad = columns.find((c) => !/^[A-Za-z0-9_]+$/.test(c));
-    if (bad) throw new Error(`metrics column name "${bad}" must be letters, digits and '_'`);
-    writeFileAtomic(path, columns.join(',') + '\n');
-    return new MetricsWriter(path, columns, openSync(path, 'a'));
+  /** The header, or null while it waits for the first row (see `create`). */
+  get columns(): readonly string[] | null {
+    return this.cols;
+  }
+
+  /**
+   * Start a new metrics.csv (replacing any existing file).
+   * With `extraColumns` the header is written now. Without, it is written with the first row:
+   * the fixed columns followed by that row's other keys, in their order (handy when extra
+   * diagnostics, e.g. the sampler's acceptance, are only known once a step has run).
+   */
+  static create(path: string, extraColumns?: readonly string[]): MetricsWriter {
+    writeFileAtomic(path, '');
+    const w = new MetricsWriter(path, null, openSync(path, 'a'));
+    if (extraColumns) w.writeHeader(extraColumns);
+    return w;
   }
 
   /**
    * Reopen an existing metrics.csv to continue a run from `lastStep`: keeps rows with
    * step ≤ lastStep (and drops a torn last line), rewrites the file atomically, then appends.
-   * The columns are those of the existing header.
+   * The columns are those of the existing header. A missing or empty file (the run was stopped
+   * before its first row) starts afresh, as `create(path)`.
    */
   static resume(path: string, lastStep: number): MetricsWriter {
+    if (!existsSync(path) || readFileSync(path, 'utf8').trim() === '') return MetricsWriter.create(path);
     const table = readMetrics(path);
     const kept = table.rows.filter((r) => (r.step as number) <= lastStep);
     const text = [table.columns.join(','), ...kept.map((r) => table.columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
@@ -111,13 +122,32 @@ export class MetricsWriter {
     return new MetricsWriter(path, table.columns, openSync(path, 'a'));
   }
 
+  /** `resume(path, lastStep)` when lastStep is given, else `create(path, extraColumns)`. */
+  static open(path: string, options: { resumeStep?: number; extraColumns?: readonly string[] } = {}): MetricsWriter {
+    return options.resumeStep !== undefined ? MetricsWriter.resume(path, options.resumeStep) : MetricsWriter.create(path, options.extraColumns);
+  }
+
+  private writeHeader(extraColumns: readonly string[]): void {
+    const columns = [...METRICS_COLUMNS, ...extraColumns];
+    const dup = columns.find((c, i) => columns.indexOf(c) !== i);
+    if (dup) throw new Error(`metrics column "${dup}" declared twice`);
+    const bad = columns.find((c) => !/^[A-Za-z0-9_]+$/.test(c));
+    if (bad) throw new Error(`metrics column name "${bad}" must be letters, digits and '_'`);
+    writeSync(this.fd!, columns.join(',') + '\n');
+    this.cols = columns;
+  }
+
   /** Append one row; it reaches the OS before this returns. Unknown keys are a programming error. */
   append(row: MetricsRow): void {
     if (this.fd === null) throw new Error(`metrics writer for ${this.path} is closed`);
-    for (const k of Object.keys(row)) {
-      if (!this.columns.includes(k)) throw new Error(`metrics row has column "${k}" not in the header (${this.columns.join(',')})`);
+    if (this.cols === null) {
+      this.writeHeader(Object.keys(row).filter((k) => !(METRICS_COLUMNS as readonly string[]).includes(k)));
     }
-    const line = this.columns.map((c) => cell(row[c])).join(',') + '\n';
+    const columns = this.cols!;
+    for (const k of Object.keys(row)) {
+      if (!columns.includes(k)) throw new Error(`metrics row has column "${k}" not in the header (${columns.join(',')})`);
+    }
+    const line = columns.map((c) => cell(row[c])).join(',') + '\n';
     writeSync(this.fd, line);
   }
 

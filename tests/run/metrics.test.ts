@@ -39,7 +39,7 @@ test('unknown columns and bad names are programming errors', () => {
   const p = join(tmp(), 'metrics.csv');
   assert.throws(() => MetricsWriter.create(p, ['energy']), /twice/);
   assert.throws(() => MetricsWriter.create(p, ['a,b']), /must be/);
-  const w = MetricsWriter.create(p);
+  const w = MetricsWriter.create(p, []); // declared: no extra columns
   assert.throws(() => w.append(row(1, { acceptance: 1 })), /not in the header/);
   w.close();
 });
@@ -51,7 +51,7 @@ test('resume truncates rows beyond the checkpointed step and drops a torn last l
   w.close();
   appendFileSync(p, '11,-13.6,0.0'); // killed mid-write
   const r = MetricsWriter.resume(p, 7);
-  assert.deepEqual(r.columns.slice(-1), ['acceptance'], 'columns come from the existing header');
+  assert.deepEqual(r.columns!.slice(-1), ['acceptance'], 'columns come from the existing header');
   r.append(row(8, { acceptance: 0.8 }));
   r.close();
   const t = readMetrics(p);
@@ -71,4 +71,26 @@ test('readMetrics: missing file or header is an InputError naming the file', () 
   const p = join(d, 'bad.csv');
   appendFileSync(p, 'energy,step\n1,2\n');
   assert.throws(() => readMetrics(p), /no header/);
+});
+
+test('without declared extras the header comes from the first row; open() picks create or resume', () => {
+  const p = join(tmp(), 'metrics.csv');
+  const w = MetricsWriter.open(p);
+  assert.equal(w.columns, null);
+  w.append(row(1, { acceptance: 0.5, tau: 1.2 }));
+  assert.deepEqual(w.columns!.slice(-2), ['acceptance', 'tau']);
+  assert.throws(() => w.append(row(2, { other: 1 })), /not in the header/);
+  w.append(row(2, { tau: 1.1 }));
+  w.close();
+  assert.equal(readFileSync(p, 'utf8').split('\n')[0], 'step,energy,energy_error,variance,energy_per_site,relative_error,lr,seconds,acceptance,tau');
+  const r = MetricsWriter.open(p, { resumeStep: 1 });
+  r.close();
+  assert.deepEqual(column(readMetrics(p), 'step'), [1]);
+  // A run stopped before its first row left an empty file: resuming starts afresh.
+  const q = join(tmp(), 'metrics.csv');
+  MetricsWriter.create(q).close();
+  const e = MetricsWriter.resume(q, 5);
+  e.append(row(6));
+  e.close();
+  assert.deepEqual(column(readMetrics(q), 'step'), [6]);
 });
