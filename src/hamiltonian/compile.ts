@@ -348,6 +348,7 @@ export class PauliSumOperator implements CompiledHamiltonian {
       this.loadSigma(configs, p);
       diag[p] = this.diagonalOf();
       const base = p * N;
+      const first = k;
       for (let g = 0; g < G; g++) {
         let er = 0;
         let ei = 0;
@@ -370,7 +371,14 @@ export class PauliSumOperator implements CompiledHamiltonian {
           outGroup = grow(outGroup, cap);
         }
         const o = k * N;
-        for (let s = 0; s < N; s++) outCfg[o + s] = configs[base + s];
+        if (k > first) {
+          // the previous row is this parent with another group's flips: copy it natively, undo them
+          outCfg.copyWithin(o, o - N, o);
+          const pg = outGroup[k - 1];
+          for (let j = gFlipOff[pg]; j < gFlipOff[pg + 1]; j++) outCfg[o + gFlip[j]] ^= 1;
+        } else {
+          for (let s = 0; s < N; s++) outCfg[o + s] = configs[base + s];
+        }
         for (let j = gFlipOff[g]; j < gFlipOff[g + 1]; j++) outCfg[o + gFlip[j]] ^= 1;
         outRe[k] = er;
         outIm[k] = ei;
