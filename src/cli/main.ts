@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The `vmc` command. A thin layer over the library: parses flags, prints, sets exit codes.
+ * Exit codes: 0 success, 1 failure during a run (e.g. divergence), 2 invalid input,
+ * 130 interrupted (checkpoint saved).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError } from '../errors.js';
+import { packageVersion } from '../paths.js';
+import * as exact from './exact.js';
+import * as run from './run.js';
+
+
+export function reportError(e: unknown): number {
+  if (e instanceof InputError) {
+    process.stderr.write(`vmc: error: ${e.message}\n`);
+    return 2;
+  }
+  const err = e as Error;
+  process.stderr.write(`vmc: failed: ${err?.message ?? String(e)}\n`);
+  if (process.env.VMC_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+  return 1;
+}
+
+async function main(): Promise<void> {
+  const cli = yargs(hideBin(process.argv))
+    .scriptName('vmc')
+    .usage('$0 <command> [options]\n\nVariational Monte Carlo for quantum spin systems with neural wavefunctions.')
+    .command(run)
+    .command(exact)
+    .demandCommand(1, 'name a command: run, exact')
+    .strict()
+    .recommendCommands()
+    .version(packageVersion())
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Energies are in Pauli-matrix units (4× the S·S value for Heisenberg bonds). See README.md.')
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`vmc: error: ${msg}\n(see vmc --help)\n`);
+      process.exit(2);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    process.exitCode = reportError(e);
+  }
+}
+
+await main();

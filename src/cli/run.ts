@@ -1,0 +1,74 @@
+/** `vmc run`: train a wavefunction, from flags and/or an experiment file. */
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { InputError } from '../errors.js';
+import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
+import { readRunConfig, runExperiment, summaryLine } from '../run/runner.js';
+import { flagsToSettings, yargsOptions } from './options.js';
+
+export const command = 'run [experiment]';
+export const describe = 'train a neural wavefunction by variational Monte Carlo';
+
+const KEYS = Object.keys(OPTIONS) as OptionKey[];
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('experiment', { type: 'string', describe: 'experiment file (flags override its settings)' })
+    .options(yargsOptions(KEYS))
+    .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this directory from its checkpoint (--steps may extend it)', group: 'Run and output:' })
+    .option('quiet', { type: 'boolean', describe: 'print only the final summary line', group: 'Run and output:' })
+    .option('json', { type: 'boolean', describe: 'print the final summary as JSON', group: 'Run and output:' })
+    .example('$0 run experiments/quickstart.json', 'TFIM chain N=20 at h=1 with the RNN (a few minutes)')
+    .example('$0 run --model tfim --n 12 --bc periodic --param h=0.7 --steps 600', 'from flags only')
+    .example('$0 run --model heisenberg --n 10 --bc periodic --sign marshall --magnetization 0', 'Heisenberg chain in the S^z = 0 sector')
+    .example('$0 run --resume runs/20261128-101500-tfim-rnn', 'continue an interrupted run');
+}
+
+export async function handler(argv: ArgumentsCamelCase): Promise<void> {
+  const flags = flagsToSettings(argv, KEYS);
+  let config;
+  const resumeDir = argv.resume as string | undefined;
+  if (resumeDir) {
+    if (argv.experiment) throw new InputError('give either an experiment file or --resume, not both', '--resume');
+    const extra = Object.keys(flags).filter((k) => k !== 'steps' && k !== 'backend');
+    if (extra.length) throw new InputError(`only --steps can change when resuming (got --${extra.join(', --')})`, '--resume');
+    const previous = readRunConfig(resumeDir);
+    config = { ...previous, ...flags };
+  } else {
+    const file = argv.experiment ? readExperimentFile(argv.experiment as string) : {};
+    config = resolveExperiment(file, flags, (argv.experiment as string | undefined) ?? 'flags');
+  }
+  const signal = { stop: false };
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write('\nvmc: interrupted twice, exiting without saving\n');
+      process.exit(130);
+    }
+    signal.stop = true;
+    process.stderr.write('\nvmc: stopping after this step; saving a checkpoint (Ctrl-C again to abort)\n');
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const { dir, summary } = await runExperiment({
+      config,
+      resumeDir,
+      signal,
+      quiet: Boolean(argv.quiet),
+      tty: Boolean(process.stdout.isTTY) && !argv.json,
+    });
+    if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
+    else if (argv.quiet) process.stdout.write(summaryLine(summary) + '\n');
+    if (summary.status === 'diverged') {
+      process.stderr.write(`vmc: ${summary.message}\n`);
+      process.exitCode = 1;
+    } else if (summary.status === 'interrupted') {
+      process.stderr.write(`vmc: interrupted; resume with: vmc run --resume ${dir}\n`);
+      process.exitCode = 130;
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * From a resolved experiment to the objects the driver needs: lattice, compiled Hamiltonian,
+ * wavefunction, sampler and optimizer. Randomness comes from named streams of the one seed, so
+ * initialisation and sampling are reproducible independently.
+ */
+import { createRnn } from '../ansatz/rnn.js';
+import { withSignRule } from '../ansatz/sign.js';
+import type { Wavefunction } from '../ansatz/wavefunction.js';
+import { InputError } from '../errors.js';
+import { compileHamiltonian, loadModel, type ModelDefinition } from '../hamiltonian/index.js';
+import type { CompiledHamiltonian } from '../hamiltonian/types.js';
+import { Lattice } from '../lattice/lattice.js';
+import { Rng } from '../rng.js';
+import { ExactSampler, type Sampler } from '../sampler/sampler.js';
+import { AdamOptimizer, type Optimizer } from '../vmc/optimizer.js';
+import type { ExperimentConfig } from './experiment.js';
+
+export function buildLattice(cfg: ExperimentConfig): Lattice {
+  try {
+    return cfg.lattice === 'chain'
+      ? new Lattice({ kind: 'chain', size: [cfg.n!], bc: cfg.bc })
+      : new Lattice({ kind: 'square', size: [cfg.lx!, cfg.ly!], bc: cfg.bc });
+  } catch (e) {
+    throw new InputError((e as Error).message, 'lattice');
+  }
+}
+
+export interface ModelParts {
+  lattice: Lattice;
+  definition: ModelDefinition;
+  hamiltonian: CompiledHamiltonian;
+  /** number of up spins fixed by --magnetization, or null */
+  nUp: number | null;
+}
+
+export function buildModel(cfg: ExperimentConfig): ModelParts {
+  const lattice = buildLattice(cfg);
+  const definition = loadModel(cfg.model, cfg.param);
+  const hamiltonian = compileHamiltonian(definition, lattice);
+  const nUp = upSpins(cfg.magnetization, lattice.nSites);
+  if (nUp !== null && !hamiltonian.conservesSz) {
+    throw new InputError(
+      `model "${definition.name}" does not conserve S^z, so a fixed magnetisation does not describe its ground state`,
+      'magnetization',
+    );
+  }
+  return { lattice, definition, hamiltonian, nUp };
+}
+
+/** S^z = (N_up − N_down)/2 ⇒ N_up = N/2 + S^z; must be a whole number in [0, N]. */
+export function upSpins(magnetization: number | null, nSites: number): number | null {
+  if (magnetization === null || magnetization === undefined) return null;
+  const nUp = nSites / 2 + magnetization;
+  if (!Number.isInteger(nUp) || nUp < 0 || nUp > nSites) {
+    const parity = nSites % 2 === 0 ? 'an integer' : 'a half-integer';
+    throw new InputError(
+      `S^z = ${magnetization} is impossible on ${nSites} sites (needs ${parity} between ${-nSites / 2} and ${nSites / 2})`,
+      'magnetization',
+    );
+  }
+  return nUp;
+}
+
+/** Site path for autoregressive ansätze: snake on square lattices unless told otherwise. */
+export function sitePath(cfg: ExperimentConfig, lattice: Lattice): number[] {
+  const order = cfg.order === 'auto' ? (lattice.kind === 'square' ? 'snake' : 'raster') : cfg.order;
+  return lattice.order(order);
+}
+
+export function buildWavefunction(cfg: ExperimentConfig, parts: ModelParts, rng: Rng): Wavefunction {
+  const { lattice, nUp } = parts;
+  const nSites = lattice.nSites;
+  let wf: Wavefunction;
+  switch (cfg.ansatz) {
+    case 'rnn':
+      wf = createRnn(
+        { nSites, hidden: cfg.hidden, layers: cfg.layers, complex: cfg.phase, nUp, order: sitePath(cfg, lattice) },
+        rng,
+      );
+      break;
+    default:
+      throw new InputError(`ansatz "${cfg.ansatz}" is not available in this build`, 'ansatz');
+  }
+  try {
+    return withSignRule(wf, cfg.sign, lattice);
+  } catch (e) {
+    wf.dispose();
+    throw new InputError((e as Error).message, 'sign');
+  }
+}
+
+export function buildSampler(cfg: ExperimentConfig, wf: Wavefunction, _parts: ModelParts, rng: Rng): Sampler {
+  const kind = cfg.sampler === 'auto' ? (wf.sample ? 'exact' : 'metropolis') : cfg.sampler;
+  if (kind === 'exact') {
+    if (!wf.sample) throw new InputError(`the ${cfg.ansatz} ansatz has no exact sampler; use --sampler metropolis`, 'sampler');
+    return new ExactSampler(wf, rng);
+  }
+  throw new InputError('the Metropolis sampler is not available in this build', 'sampler');
+}
+
+export function optimizerKind(cfg: ExperimentConfig): 'adam' | 'sr' {
+  return cfg.optimizer === 'auto' ? (cfg.ansatz === 'rbm' ? 'sr' : 'adam') : cfg.optimizer;
+}
+
+export function buildOptimizer(cfg: ExperimentConfig, wf: Wavefunction): Optimizer {
+  const kind = optimizerKind(cfg);
+  if (kind === 'adam') return new AdamOptimizer(wf, { lr: cfg.lr ?? 5e-3, decay: cfg['lr-decay'] });
+  throw new InputError('stochastic reconfiguration is not available in this build', 'optimizer');
+}

@@ -1,0 +1,213 @@
+/**
+ * Experiment settings: one table of options that serves both the command-line flags and the
+ * experiment files (`experiments/*.json` use the flag names as keys), so the two cannot drift.
+ * Flags override the file; the file overrides the defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+
+export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'params' | 'reference';
+
+export interface OptionSpec {
+  type: OptionType;
+  describe: string;
+  default?: unknown;
+  choices?: readonly string[];
+  min?: number;
+  group: string;
+}
+
+const MODEL = 'Model and lattice:';
+const ANSATZ = 'Ansatz:';
+const SAMPLING = 'Sampling and optimisation:';
+const OUTPUT = 'Run and output:';
+
+/** Every experiment setting. Keys are the long flag names. */
+export const OPTIONS = {
+  model: { type: 'string', group: MODEL, default: 'tfim', describe: 'shipped model name (tfim, heisenberg, xxz, j1j2) or path to a model .json' },
+  param: { type: 'params', group: MODEL, describe: 'override a model parameter, NAME=VALUE (repeatable)' },
+  lattice: { type: 'string', group: MODEL, default: 'chain', choices: ['chain', 'square'], describe: 'lattice kind' },
+  n: { type: 'integer', group: MODEL, min: 2, describe: 'number of sites of a chain' },
+  lx: { type: 'integer', group: MODEL, min: 1, describe: 'square lattice width' },
+  ly: { type: 'integer', group: MODEL, min: 1, describe: 'square lattice height' },
+  bc: { type: 'string', group: MODEL, default: 'open', choices: ['open', 'periodic'], describe: 'boundary conditions' },
+  magnetization: { type: 'number', group: MODEL, describe: 'fix total S^z = (N_up − N_down)/2, e.g. 0 (default: unconstrained)' },
+
+  ansatz: { type: 'string', group: ANSATZ, default: 'rnn', choices: ['rnn', 'rnn2d', 'rbm', 'flow'], describe: 'wavefunction' },
+  hidden: { type: 'integer', group: ANSATZ, min: 1, default: 50, describe: 'hidden units per layer (rnn, rnn2d, flow)' },
+  layers: { type: 'integer', group: ANSATZ, min: 1, default: 1, describe: 'stacked recurrent layers (rnn) or hidden layers (flow)' },
+  phase: { type: 'boolean', group: ANSATZ, default: false, describe: 'complex amplitudes: add a phase head (rnn, rnn2d, flow)' },
+  sign: { type: 'string', group: ANSATZ, default: 'none', choices: ['none', 'marshall'], describe: 'fixed sign rule; marshall = (−1)^(up spins on sublattice A)' },
+  order: { type: 'string', group: ANSATZ, default: 'auto', choices: ['auto', 'raster', 'snake'], describe: 'site path of autoregressive ansätze (auto: snake on square lattices)' },
+  cell: { type: 'string', group: ANSATZ, default: 'gated', choices: ['plain', 'gated'], describe: 'rnn2d cell: the paper\'s plain ELU cell or a GRU-style gated cell' },
+  alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
+  real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
+
+  sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
+  chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
+  'burn-in': { type: 'integer', group: SAMPLING, min: 0, default: 100, describe: 'Metropolis: burn-in sweeps at the start' },
+  optimizer: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'adam', 'sr'], describe: 'auto: sr for rbm, adam otherwise' },
+  lr: { type: 'number', group: SAMPLING, min: 0, describe: 'learning rate (default: 5e-3 adam, 0.05 sr)' },
+  'lr-decay': { type: 'number', group: SAMPLING, min: 0, default: 1000, describe: 'Adam schedule lr/(1 + step/decay); 0 = constant' },
+  'diag-shift': { type: 'number', group: SAMPLING, min: 0, default: 0.01, describe: 'SR diagonal shift' },
+  samples: { type: 'integer', group: SAMPLING, min: 1, default: 500, describe: 'samples per step' },
+  steps: { type: 'integer', group: SAMPLING, min: 0, default: 500, describe: 'optimisation steps' },
+  'eval-samples': { type: 'integer', group: SAMPLING, min: 1, default: 10000, describe: 'fresh samples for the final energy estimate' },
+  seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
+
+  backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow if it loads, else wasm)' },
+  out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
+  'checkpoint-every': { type: 'integer', group: OUTPUT, min: 1, default: 50, describe: 'steps between checkpoints' },
+  reference: { type: 'reference', group: OUTPUT, describe: 'published reference energy for systems too large for exact methods (experiment files only): { "energy": E, "source": "..." }' },
+  description: { type: 'string', group: OUTPUT, describe: 'free text describing the experiment (experiment files only)' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+export interface Reference {
+  energy: number;
+  source: string;
+}
+
+/** A fully resolved experiment. */
+export interface ExperimentConfig {
+  model: string;
+  param: Record<string, number>;
+  lattice: 'chain' | 'square';
+  n?: number;
+  lx?: number;
+  ly?: number;
+  bc: 'open' | 'periodic';
+  magnetization: number | null;
+  ansatz: 'rnn' | 'rnn2d' | 'rbm' | 'flow';
+  hidden: number;
+  layers: number;
+  phase: boolean;
+  sign: 'none' | 'marshall';
+  order: 'auto' | 'raster' | 'snake';
+  cell: 'plain' | 'gated';
+  alpha: number;
+  real: boolean;
+  sampler: 'auto' | 'exact' | 'metropolis';
+  chains: number;
+  'burn-in': number;
+  optimizer: 'auto' | 'adam' | 'sr';
+  lr?: number;
+  'lr-decay': number;
+  'diag-shift': number;
+  samples: number;
+  steps: number;
+  'eval-samples': number;
+  seed: number;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  out?: string;
+  'checkpoint-every': number;
+  reference: Reference | null;
+  description?: string;
+}
+
+/** Checks one value against its option spec; `where` names the file/flag and field for errors. */
+export function checkValue(key: OptionKey, value: unknown, where: string): unknown {
+  const spec: OptionSpec = OPTIONS[key];
+  const fail = (expected: string): never => {
+    throw new InputError(`expected ${expected}, got ${JSON.stringify(value)}`, where);
+  };
+  switch (spec.type) {
+    case 'string':
+      if (typeof value !== 'string' || value === '') fail('a non-empty string');
+      if (spec.choices && !spec.choices.includes(value as string)) fail(`one of ${spec.choices.join(', ')}`);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') fail('true or false');
+      return value;
+    case 'number':
+    case 'integer': {
+      if (key === 'magnetization' && value === null) return null;
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail(spec.type === 'integer' ? 'an integer' : 'a number');
+      if (spec.type === 'integer' && !Number.isInteger(value)) fail('an integer');
+      if (spec.min !== undefined && (value as number) < spec.min) fail(`a value ≥ ${spec.min}`);
+      return value;
+    }
+    case 'params': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('an object of parameter values');
+      for (const [k, v] of Object.entries(value as object)) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new InputError(`expected a number, got ${JSON.stringify(v)}`, `${where}.${k}`);
+        }
+      }
+      return value;
+    }
+    case 'reference': {
+      if (value === null) return null;
+      const r = value as Partial<Reference>;
+      if (typeof value !== 'object' || typeof r.energy !== 'number' || !Number.isFinite(r.energy) || typeof r.source !== 'string') {
+        fail('{ "energy": number, "source": string }');
+      }
+      return { energy: r.energy, source: r.source };
+    }
+  }
+}
+
+/** Reads and validates an experiment file; returns the settings it gives (not yet defaulted). */
+export function readExperimentFile(path: string): Partial<ExperimentConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read experiment file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, path);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`malformed JSON: ${jsonErrorPosition(text, e as Error)}`, path);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InputError('expected a JSON object of experiment settings', path);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!(key in OPTIONS)) {
+      throw new InputError(`unknown setting "${key}" (known: ${Object.keys(OPTIONS).join(', ')})`, path);
+    }
+    out[key] = checkValue(key as OptionKey, value, `${path}: ${key}`);
+  }
+  return out as Partial<ExperimentConfig>;
+}
+
+/** "Unexpected token } in JSON at position 42" → "… at line 3, column 5". */
+export function jsonErrorPosition(text: string, e: Error): string {
+  const m = /position (\d+)/.exec(e.message);
+  if (!m) return e.message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos).split('\n');
+  return `${e.message.replace(/ in JSON at position \d+.*$/, '')} at line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
+/** Merges defaults ← file ← flags and checks the combination. */
+export function resolveExperiment(
+  file: Partial<ExperimentConfig>,
+  flags: Partial<ExperimentConfig>,
+  fileName = 'flags',
+): ExperimentConfig {
+  const cfg: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(OPTIONS) as [OptionKey, OptionSpec][]) {
+    if (spec.default !== undefined) cfg[key] = spec.default;
+  }
+  cfg.param = {};
+  cfg.magnetization = null;
+  cfg.reference = null;
+  for (const src of [file, flags]) {
+    for (const [k, v] of Object.entries(src)) {
+      if (v === undefined) continue;
+      cfg[k] = k === 'param' ? { ...(cfg.param as object), ...(v as object) } : v;
+    }
+  }
+  const c = cfg as unknown as ExperimentConfig;
+  if (c.lattice === 'chain') {
+    if (c.n === undefined) throw new InputError('a chain needs --n (number of sites)', fileName);
+  } else if (c.lx === undefined || c.ly === undefined) {
+    throw new InputError('a square lattice needs --lx and --ly', fileName);
+  }
+  return c;
+}

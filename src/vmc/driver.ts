@@ -1,0 +1,139 @@
+/**
+ * The VMC loop: sample → local energies → energy statistics → optimizer step.
+ *
+ * Each step is a pure function of (parameters, optimizer state, sampler state), all of which are
+ * checkpointable, so an interrupted run resumed from its checkpoint reproduces the uninterrupted
+ * run's numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Wavefunction } from '../ansatz/wavefunction.js';
+import type { CompiledHamiltonian } from '../hamiltonian/types.js';
+import type { Sampler } from '../sampler/sampler.js';
+import { energyStats, type EnergyStats } from './estimator.js';
+import { localEnergies } from './local-energy.js';
+import type { Optimizer } from './optimizer.js';
+import { uniqueSamples } from './unique.js';
+
+export interface StepRecord {
+  /** 1-based index of the step just taken (energy measured before its update) */
+  step: number;
+  energy: number;
+  energyIm: number;
+  error: number;
+  variance: number;
+  lr: number;
+  /** distinct configurations among the samples */
+  distinct: number;
+  /** seconds: sample, local energies, gradient, update, total */
+  timings: { sample: number; localEnergy: number; gradient: number; update: number; total: number };
+  /** sampler diagnostics (acceptance, τ, R̂ …) */
+  diagnostics: Record<string, number>;
+}
+
+export class NumericalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NumericalError';
+  }
+}
+
+export interface EnergyEstimate extends EnergyStats {
+  diagnostics: Record<string, number>;
+}
+
+/**
+ * Estimates ⟨H⟩ from a fresh batch of `count` samples, drawn in slices of at most `slice` so that
+ * memory stays bounded. Returns the statistics of all samples pooled.
+ */
+export function estimateEnergy(
+  h: CompiledHamiltonian,
+  wf: Wavefunction,
+  sampler: Sampler,
+  count: number,
+  slice = 1000,
+): EnergyEstimate {
+  const parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
+  let tauWeighted = 0;
+  for (let done = 0; done < count; done += slice) {
+    const m = Math.min(slice, count - done);
+    const batch = sampler.sample(m);
+    const u = uniqueSamples(batch.configs, batch.count, h.nSites);
+    const e = localEnergies(h, wf, u.configs, u.count);
+    parts.push({ re: e.re, im: e.im, w: u.multiplicity });
+    tauWeighted += (batch.diagnostics?.tau ?? 0.5) * m;
+  }
+  const cat = (k: 're' | 'im' | 'w') => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
+  const tau = tauWeighted / count;
+  return { ...energyStats(cat('re'), cat('im'), cat('w'), tau), diagnostics: { tau } };
+}
+
+export class VmcDriver {
+  /** number of steps taken so far (also restored from checkpoints) */
+  stepsDone = 0;
+
+  constructor(
+    readonly h: CompiledHamiltonian,
+    readonly wf: Wavefunction,
+    readonly sampler: Sampler,
+    readonly optimizer: Optimizer,
+    readonly samples: number,
+  ) {}
+
+  /** One VMC step. Throws NumericalError (before updating anything) on NaN/Inf energies. */
+  step(): StepRecord {
+    const t0 = performance.now();
+    const lr = this.optimizer.learningRate();
+    const batch = this.sampler.sample(this.samples);
+    const t1 = performance.now();
+    const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
+    const eloc = localEnergies(this.h, this.wf, unique.configs, unique.count);
+    const diagnostics = { ...(batch.diagnostics ?? {}) };
+    const stats = energyStats(eloc.re, eloc.im, unique.multiplicity, diagnostics.tau ?? 0.5);
+    const t2 = performance.now();
+    if (!Number.isFinite(stats.mean) || !Number.isFinite(stats.variance)) {
+      throw new NumericalError(
+        `energy is ${stats.mean} (variance ${stats.variance}) at step ${this.stepsDone + 1}: the optimisation diverged; lower --lr`,
+      );
+    }
+    const opt = this.optimizer.step({ wf: this.wf, unique, eloc, stats });
+    this.stepsDone += 1;
+    const t3 = performance.now();
+    return {
+      step: this.stepsDone,
+      energy: stats.mean,
+      energyIm: stats.meanIm,
+      error: stats.error,
+      variance: stats.variance,
+      lr,
+      distinct: unique.count,
+      timings: {
+        sample: (t1 - t0) / 1000,
+        localEnergy: (t2 - t1) / 1000,
+        gradient: opt.gradient,
+        update: opt.update,
+        total: (t3 - t0) / 1000,
+      },
+      diagnostics,
+    };
+  }
+
+  /** Parameters as plain arrays (exact float32 values), in the wavefunction's variable order. */
+  parameters(): { name: string; shape: number[]; values: number[] }[] {
+    return this.wf.variables.map((v, k) => ({ name: `p${k}`, shape: [...v.shape], values: Array.from(v.dataSync()) }));
+  }
+
+  setParameters(params: { shape: number[]; values: number[] }[]): void {
+    if (params.length !== this.wf.variables.length) {
+      throw new Error(`checkpoint has ${params.length} parameter tensors, the ansatz has ${this.wf.variables.length}`);
+    }
+    tf.tidy(() => {
+      this.wf.variables.forEach((v, k) => {
+        const p = params[k];
+        if (p.shape.join('x') !== v.shape.join('x')) {
+          throw new Error(`checkpoint parameter ${k} has shape [${p.shape}], the ansatz expects [${v.shape}]`);
+        }
+        v.assign(tf.tensor(p.values, v.shape, 'float32'));
+      });
+    });
+  }
+}

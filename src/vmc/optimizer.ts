@@ -1,0 +1,76 @@
+/**
+ * The optimizer contract used by the driver, and its Adam implementation (gradient from the
+ * surrogate loss, then an Adam update). Stochastic reconfiguration implements the same contract.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Wavefunction } from '../ansatz/wavefunction.js';
+import { Adam, type AdamOptions, type AdamState } from './adam.js';
+import type { EnergyStats } from './estimator.js';
+import { energyGradient } from './gradient.js';
+import type { LocalEnergies } from './local-energy.js';
+import type { UniqueSamples } from './unique.js';
+
+export interface StepContext {
+  wf: Wavefunction;
+  unique: UniqueSamples;
+  eloc: LocalEnergies;
+  stats: EnergyStats;
+}
+
+export interface OptimizerTimings {
+  gradient: number;
+  update: number;
+}
+
+export interface Optimizer {
+  readonly kind: string;
+  /** updates the wavefunction's variables in place; returns seconds spent */
+  step(ctx: StepContext): OptimizerTimings;
+  learningRate(): number;
+  getState(): unknown;
+  setState(state: unknown): void;
+  dispose(): void;
+}
+
+export class AdamOptimizer implements Optimizer {
+  readonly kind = 'adam';
+  private readonly adam: Adam;
+
+  constructor(wf: Wavefunction, opts: AdamOptions) {
+    this.adam = new Adam(wf.variables, opts);
+  }
+
+  step(ctx: StepContext): OptimizerTimings {
+    const t0 = performance.now();
+    const grads = energyGradient(ctx.wf, {
+      configs: ctx.unique.configs,
+      count: ctx.unique.count,
+      weights: ctx.unique.multiplicity,
+      eRe: ctx.eloc.re,
+      eIm: ctx.eloc.im,
+      meanRe: ctx.stats.mean,
+      meanIm: ctx.stats.meanIm,
+    });
+    const t1 = performance.now();
+    this.adam.apply(grads);
+    tf.dispose(grads);
+    const t2 = performance.now();
+    return { gradient: (t1 - t0) / 1000, update: (t2 - t1) / 1000 };
+  }
+
+  learningRate(): number {
+    return this.adam.learningRate();
+  }
+
+  getState(): AdamState {
+    return this.adam.getState();
+  }
+
+  setState(state: unknown): void {
+    this.adam.setState(state as AdamState);
+  }
+
+  dispose(): void {
+    this.adam.dispose();
+  }
+}
