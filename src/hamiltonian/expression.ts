@@ -16,7 +16,7 @@
  *   3. evaluate the checked tree with our own interpreter over JavaScript numbers, which knows
  *      only those node kinds; the result must be a finite real number.
  */
-import { create, parseDependencies } from 'mathjs';
+import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
 import { InputError } from '../errors.js';
 
@@ -117,28 +117,40 @@ export function parameterNameProblem(name: string): string | null {
 }
 
 // --- the restricted mathjs instance: parser only ---------------------------------------------
-const math = create({ parseDependencies }, { number: 'number' });
-// keep a private reference to the parser before disabling it inside the instance
-const parseExpression = math.parse.bind(math);
+// mathjs's number-only build, loaded on first use: importing the full library costs seconds of
+// CPU, which every CLI start and test file would pay.
+type MathJs = typeof import('mathjs');
+let parseExpression: ((expr: string) => MathNode) | null = null;
+
 function disabled(name: string): () => never {
   return () => {
     throw new Error(`function ${name} is disabled`);
   };
 }
-math.import(
-  {
-    import: disabled('import'),
-    createUnit: disabled('createUnit'),
-    evaluate: disabled('evaluate'),
-    parse: disabled('parse'),
-    compile: disabled('compile'),
-    simplify: disabled('simplify'),
-    derivative: disabled('derivative'),
-    resolve: disabled('resolve'),
-    reviver: disabled('reviver'),
-  },
-  { override: true },
-);
+
+function parser(): (expr: string) => MathNode {
+  if (parseExpression) return parseExpression;
+  const mathjs = createRequire(import.meta.url)('mathjs/number') as MathJs;
+  const math = mathjs.create({ parseDependencies: mathjs.parseDependencies }, { number: 'number' });
+  // keep a private reference to the parser before disabling it inside the instance
+  const parse = math.parse.bind(math) as (expr: string) => MathNode;
+  math.import(
+    {
+      import: disabled('import'),
+      createUnit: disabled('createUnit'),
+      evaluate: disabled('evaluate'),
+      parse: disabled('parse'),
+      compile: disabled('compile'),
+      simplify: disabled('simplify'),
+      derivative: disabled('derivative'),
+      resolve: disabled('resolve'),
+      reviver: disabled('reviver'),
+    },
+    { override: true },
+  );
+  parseExpression = parse;
+  return parse;
+}
 
 /** A checked expression, ready to evaluate with values for its parameters. */
 export interface CompiledExpression {
@@ -192,7 +204,7 @@ export function compileExpression(source: string, where: string, known: readonly
   if (source.trim() === '') fail('empty expression');
   let root: MathNode;
   try {
-    root = parseExpression(source);
+    root = parser()(source);
   } catch (e) {
     return fail(`cannot parse expression: ${(e as Error).message}`);
   }
