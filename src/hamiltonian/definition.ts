@@ -582,7 +582,10 @@ export function loadModel(
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`, file);
+    if (code === 'ENOENT') {
+      throw new InputError(`no such file (shipped models are chosen by name: ${listModels().join(', ')})`, file);
+    }
+    throw new InputError(`cannot read: ${(e as Error).message}`, file);
   }
   return validateModel(parseJsonText(text, file), file, path, overrides);
 }

@@ -97,7 +97,7 @@ test('a model file from a path: valid custom model, explicit sites and numeric c
     writeFileSync(path, '\uFEFF' + JSON.stringify(base()));
     assert.equal(loadModel(path).name, 'base');
     // missing file
-    inputError(() => loadModel(join(dir, 'nope.json')), join(dir, 'nope.json'), /no such file/);
+    inputError(() => loadModel(join(dir, 'nope.json')), join(dir, 'nope.json'), /no such file \(shipped models are chosen by name: heisenberg/);
     // oversized file
     writeFileSync(path, ' '.repeat(MAX_MODEL_FILE_BYTES + 1));
     inputError(() => loadModel(path), path, /limited/);
