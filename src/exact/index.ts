@@ -5,12 +5,15 @@
  * - `free-fermion`: when the operator is exactly the transverse-field Ising chain
  *   −J Σ Z_i Z_{i+1} − h Σ X_i (open or periodic; detected from the compiled terms, so a user's
  *   copy of tfim.json qualifies) and no vector is asked for. Any N (10,000 sites in about a second).
- * - `dense`: spaces of at most 256 states (Householder + QL).
+ * - `dense`: spaces of at most 256 states (Householder + QL); also a purely diagonal (classical)
+ *   operator of any allowed size, solved by scanning its diagonal.
  * - `lanczos`: thick-restart Lanczos with matrix-free products (see lanczos.ts).
  *
  * S^z sectors: when `h.conservesSz`, the computation is restricted to the states with `nUp` up
  * spins. `nUp` undefined means the default floor(N/2) (S^z = 0 for even N, −1/2 for odd N),
- * where the ground state of antiferromagnetic models (Heisenberg, J1-J2, XXZ with Δ ≥ −1) lies;
+ * where the ground state of antiferromagnetic models (Heisenberg, J1-J2, XXZ with Δ ≥ −1) lies —
+ * except for a purely diagonal operator (e.g. the TFIM at h = 0, which formally conserves S^z),
+ * which is solved over the full space;
  * ferromagnetic multiplets also reach S^z = 0, so their energy is right too, but a conserving
  * model with a uniform Z field or a strongly Ising-ferromagnetic XXZ (Δ < −1) can have its ground
  * state elsewhere: pass `nUp: null` for the full space or choose the sector. `nUp` on a model that
@@ -123,7 +126,8 @@ function plan(h: CompiledHamiltonian, lattice: Lattice, opts: ExactOptions): Pla
       );
     }
   }
-  const nUp = opts.nUp === undefined ? (h.conservesSz ? Math.floor(n / 2) : null) : opts.nUp;
+  const diagonalOnly = h.groups.every((g) => g.terms.length === 0);
+  const nUp = opts.nUp === undefined ? (h.conservesSz && !diagonalOnly ? Math.floor(n / 2) : null) : opts.nUp;
   if (n > MAX_SITES) {
     throw new InputError(`${n} sites are beyond exact diagonalisation (at most ${MAX_SITES} sites, and the dimension limit applies)`);
   }
@@ -136,7 +140,8 @@ function plan(h: CompiledHamiltonian, lattice: Lattice, opts: ExactOptions): Pla
     );
   }
   let chosen: ExactMethod;
-  if (method === 'dense') {
+  if (diagonalOnly && method !== 'lanczos') chosen = 'dense';
+  else if (method === 'dense') {
     const lim = complex ? DENSE_MAX_DIMENSION_COMPLEX : DENSE_MAX_DIMENSION;
     if (dimension > lim) {
       throw new InputError(`dense diagonalisation is limited to ${lim} states; ${space} has ${dimension}`);
@@ -210,7 +215,21 @@ export function exactGroundState(h: CompiledHamiltonian, lattice: Lattice, opts:
   let vre: Float64Array | undefined;
   let vim: Float64Array | undefined;
 
-  if (p.method === 'dense') {
+  if (p.method === 'dense' && op.diagonalOnly) {
+    // a diagonal operator: its diagonal is the spectrum
+    let best = 0;
+    for (let i = 1; i < op.dim; i++) if (op.diag[i] < op.diag[best]) best = i;
+    energy = op.diag[best];
+    const thr = DEGENERACY_TOL * Math.max(1, Math.abs(energy));
+    let next = Infinity;
+    for (let i = 0; i < op.dim; i++) if (op.diag[i] - energy > thr && op.diag[i] < next) next = op.diag[i];
+    gap = next === Infinity ? null : next - energy;
+    if (opts.wantVector) {
+      vre = new Float64Array(op.dim);
+      vre[best] = 1;
+      vim = new Float64Array(op.dim);
+    }
+  } else if (p.method === 'dense') {
     const { re, im } = op.toDense();
     const r = hermitianEigen(re, op.complex ? im : null, op.dim, opts.wantVector ?? false);
     energy = r.values[0];

@@ -89,6 +89,11 @@ export class SectorOperator {
     this.diag = diag;
   }
 
+  /** true when the operator has no off-diagonal elements */
+  get diagonalOnly(): boolean {
+    return this.gMask.length === 0;
+  }
+
   /** Length of a vector in this operator's space (2·dim when complex: interleaved re, im). */
   get vectorLength(): number {
     return this.complex ? 2 * this.dim : this.dim;
