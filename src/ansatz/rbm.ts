@@ -9,7 +9,8 @@
  * Variable order (checkpoints, optimizers and `logDerivatives` rely on it):
  *   complex: [aRe (N), aIm (N), bRe (M), bIm (M), WRe (N×M), WIm (N×M)]
  *   real:    [a (N), b (M), W (N×M)]
- * W is row-major [N, M]: W_ij at i·M + j.
+ * W is row-major [N, M]: W_ij at i·M + j. With `symmetries` (e.g. chain translations) the
+ * variables are the reduced a [1], b [α], w [α, N] in the same order, expanded internally.
  *
  * log(2 cosh z) for z = x + iy, written with real operations and stable for large |x|:
  * with s = sign(x) (s = −1 at x = 0), u = exp(−2|x|),
@@ -43,6 +44,18 @@ export interface RbmOptions {
   signSites?: number[] | null;
   /** configurations per chunk in the tfjs path (default 2048) */
   chunkSize?: number;
+  /**
+   * Symmetric RBM (Carleo & Troyer's translation-invariant form): a list of site permutations
+   * g (perm[i] = g(i)), e.g. `chainTranslations(N)`. Then α must be an integer, M = α·|G|
+   * hidden units θ_{f,g} = b_f + Σ_i w_f[i]·σ_{g(i)}, and one shared visible bias a (exact for
+   * a transitive group such as translations). Parameters: α(N+1)+1 (×2 when complex).
+   */
+  symmetries?: number[][] | null;
+}
+
+/** The N translations of a periodic chain: g_k(i) = (i + k) mod N. */
+export function chainTranslations(n: number): number[][] {
+  return Array.from({ length: n }, (_, k) => Array.from({ length: n }, (_, i) => (i + k) % n));
 }
 
 export interface LogDerivatives {
@@ -136,6 +149,10 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   readonly signSites: number[];
   private readonly chunkSize: number;
   private readonly initScale: number;
+  /** symmetry permutations (null: plain RBM) */
+  readonly perms: number[][] | null;
+  private expandW: tf.Tensor2D | null = null;
+  private expandB: tf.Tensor2D | null = null;
   private host: HostParams | null = null;
   private hostIds: unknown[] = [];
 
@@ -143,8 +160,19 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     const N = opts.nSites;
     if (!Number.isInteger(N) || N < 1) throw new Error(`rbm: nSites must be a positive integer, got ${N}`);
     const alpha = opts.alpha ?? 1;
-    const M = Math.round(alpha * N);
+    const perms = opts.symmetries && opts.symmetries.length > 0 ? opts.symmetries.map((g) => [...g]) : null;
+    if (perms) {
+      if (!Number.isInteger(alpha) || alpha < 1) throw new Error(`rbm: a symmetric RBM needs an integer alpha ≥ 1, got ${alpha}`);
+      for (const g of perms) {
+        const seen = new Set(g);
+        if (g.length !== N || seen.size !== N || g.some((v) => !Number.isInteger(v) || v < 0 || v >= N)) {
+          throw new Error('rbm: every symmetry must be a permutation of the N sites');
+        }
+      }
+    }
+    const M = perms ? alpha * perms.length : Math.round(alpha * N);
     if (!(alpha > 0) || M < 1) throw new Error(`rbm: alpha must give at least one hidden unit, got alpha=${alpha}`);
+    this.perms = perms;
     this.nSites = N;
     this.nHidden = M;
     this.alpha = alpha;
@@ -161,9 +189,25 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
       for (let k = 0; k < n; k++) v[k] = this.initScale * rng.normal();
       return tf.variable(tf.tensor(v, shape, 'float32'), true);
     };
+    const [nA, nB, wShape] = perms ? [1, alpha, [alpha, N]] : [N, M, [N, M]];
     this.variables = this.complex
-      ? [init([N]), init([N]), init([M]), init([M]), init([N, M]), init([N, M])]
-      : [init([N]), init([M]), init([N, M])];
+      ? [init([nA]), init([nA]), init([nB]), init([nB]), init(wShape), init(wShape)]
+      : [init([nA]), init([nB]), init(wShape)];
+    if (perms) {
+      // W_full[g(i), f·G + g] = w_f[i]: expansion matrix E [α·N, N·M] (constant 0/1)
+      const G = perms.length;
+      const E = new Float32Array(alpha * N * N * M);
+      const Eb = new Float32Array(alpha * M);
+      for (let f = 0; f < alpha; f++) {
+        for (let gi = 0; gi < G; gi++) {
+          const h = f * G + gi;
+          Eb[f * M + h] = 1;
+          for (let i = 0; i < N; i++) E[(f * N + i) * N * M + perms[gi][i] * M + h] = 1;
+        }
+      }
+      this.expandW = tf.tensor2d(E, [alpha * N, N * M]);
+      this.expandB = tf.tensor2d(Eb, [alpha, M]);
+    }
     this.nParams = this.variables.reduce((n, v) => n + v.size, 0);
   }
 
@@ -174,7 +218,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
       const N = this.nSites;
       const B = configs.shape[0];
       const s = configs.mul(2).sub(1) as tf.Tensor2D;
-      const v = this.variables;
+      const v = this.fullTensors();
       const [aRe, bRe, WRe] = this.complex ? [v[0], v[2], v[4]] : [v[0], v[1], v[2]];
       const thRe = mm(s, WRe as tf.Tensor2D).add(bRe);
       const visRe = mm(s, aRe.reshape([N, 1]) as tf.Tensor2D).reshape([B]);
@@ -209,6 +253,27 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     });
   }
 
+  /** Parameters in the plain layout (a [N], b [M], W [N, M]); expanded for a symmetric RBM. */
+  private fullTensors(): tf.Tensor[] {
+    if (!this.perms) return this.variables;
+    const N = this.nSites;
+    const M = this.nHidden;
+    const alpha = this.alpha;
+    const out: tf.Tensor[] = [];
+    const per = this.complex ? 2 : 1;
+    for (let c = 0; c < per; c++) {
+      out.push(this.variables[c].reshape([1]).tile([N]));
+    }
+    for (let c = 0; c < per; c++) {
+      out.push(mm(this.variables[per + c].reshape([1, alpha]) as tf.Tensor2D, this.expandB!).reshape([M]));
+    }
+    for (let c = 0; c < per; c++) {
+      out.push(mm(this.variables[2 * per + c].reshape([1, alpha * N]) as tf.Tensor2D, this.expandW!).reshape([N, M]));
+    }
+    // reorder to [aRe, aIm, bRe, bIm, WRe, WIm] (complex) or [a, b, W] (real)
+    return this.complex ? [out[0], out[1], out[2], out[3], out[4], out[5]] : out;
+  }
+
   // ------------------------------------------------------------------ host (float64)
 
   /** Current parameters in float64, re-read when any variable was assigned since the last call. */
@@ -229,8 +294,37 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
           WRe: rd(v[2]),
           WIm: new Float64Array(N * M),
         };
+    if (this.perms) this.host = this.expandHost(this.host);
     this.hostIds = ids;
     return this.host;
+  }
+
+  /** Symmetric RBM: reduced host arrays (a [1], b [α], w [α, N]) → plain layout. */
+  private expandHost(r: HostParams): HostParams {
+    const N = this.nSites;
+    const M = this.nHidden;
+    const perms = this.perms!;
+    const G = perms.length;
+    const out: HostParams = {
+      aRe: new Float64Array(N).fill(r.aRe[0]),
+      aIm: new Float64Array(N).fill(this.complex ? r.aIm[0] : 0),
+      bRe: new Float64Array(M),
+      bIm: new Float64Array(M),
+      WRe: new Float64Array(N * M),
+      WIm: new Float64Array(N * M),
+    };
+    for (let f = 0; f < this.alpha; f++) {
+      for (let gi = 0; gi < G; gi++) {
+        const h = f * G + gi;
+        out.bRe[h] = r.bRe[f];
+        out.bIm[h] = this.complex ? r.bIm[f] : 0;
+        for (let i = 0; i < N; i++) {
+          out.WRe[perms[gi][i] * M + h] = r.WRe[f * N + i];
+          out.WIm[perms[gi][i] * M + h] = this.complex ? r.WIm[f * N + i] : 0;
+        }
+      }
+    }
+    return out;
   }
 
   /** θ (re, im) of one configuration and its visible term Σ a_i σ_i (re, im). */
@@ -377,7 +471,9 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
         }
       }
       const row = b * P;
-      if (this.complex) {
+      if (this.perms) {
+        this.symmetricRow(configs, off, tr, ti, re, im, row);
+      } else if (this.complex) {
         // [aRe, aIm, bRe, bIm, WRe, WIm]
         const oAIm = row + N;
         const oBRe = row + 2 * N;
@@ -417,6 +513,58 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     return { re, im, nParams: P };
   }
 
+  /**
+   * Symmetric RBM: O for the tied parameters are sums over the group:
+   * O_a = Σ_i σ_i, O_{b_f} = Σ_g tanh θ_{f,g}, O_{w_f[i]} = Σ_g σ_{g(i)} tanh θ_{f,g}.
+   */
+  private symmetricRow(x: Uint8Array, off: number, tr: Float64Array, ti: Float64Array, re: Float64Array, im: Float64Array, row: number): void {
+    const N = this.nSites;
+    const perms = this.perms!;
+    const G = perms.length;
+    const A = this.alpha;
+    let ss = 0;
+    for (let i = 0; i < N; i++) ss += x[off + i] ? 1 : -1;
+    // reduced layout: complex [aRe, aIm, bRe (A), bIm (A), wRe (A·N), wIm (A·N)]; real [a, b, w]
+    const per = this.complex ? 2 : 1;
+    const oB = row + per;
+    const oW = oB + per * A;
+    re[row] = ss;
+    if (this.complex) im[row + 1] = ss;
+    for (let f = 0; f < A; f++) {
+      let sr = 0;
+      let si = 0;
+      for (let gi = 0; gi < G; gi++) {
+        sr += tr[f * G + gi];
+        si += ti[f * G + gi];
+      }
+      re[oB + f] = sr;
+      im[oB + f] = si;
+      if (this.complex) {
+        re[oB + A + f] = -si;
+        im[oB + A + f] = sr;
+      }
+      for (let i = 0; i < N; i++) {
+        let wr = 0;
+        let wi = 0;
+        for (let gi = 0; gi < G; gi++) {
+          if (x[off + perms[gi][i]]) {
+            wr += tr[f * G + gi];
+            wi += ti[f * G + gi];
+          } else {
+            wr -= tr[f * G + gi];
+            wi -= ti[f * G + gi];
+          }
+        }
+        re[oW + f * N + i] = wr;
+        im[oW + f * N + i] = wi;
+        if (this.complex) {
+          re[oW + A * N + f * N + i] = -wi;
+          im[oW + A * N + f * N + i] = wr;
+        }
+      }
+    }
+  }
+
   createWalkers(configs: Uint8Array, chains: number): MarkovWalkers {
     return new RbmWalkers(this, this.hostParams(), configs, chains);
   }
@@ -430,11 +578,14 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
       complex: this.complex,
       initScale: this.initScale,
       signSites: this.signSites,
+      symmetries: this.perms,
     };
   }
 
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    this.expandW?.dispose();
+    this.expandB?.dispose();
     this.host = null;
   }
 

@@ -125,7 +125,10 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
   const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
   if (solver !== 'cholesky' && solver !== 'cg' && solver !== 'auto') throw new Error(`sr: unknown solver "${String(solver)}"`);
 
-  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, Xim, n, P, D, v, out);
+  // a real ansatz has Im O = 0: skip the imaginary rows (halves the cost)
+  let anyIm = false;
+  for (let k = 0; k < n * P && !anyIm; k++) anyIm = Xim[k] !== 0;
+  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, anyIm ? Xim : null, n, P, D, v, out);
   const fNorm = norm(F);
   if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', iterations: 0, residual: 0 };
 
@@ -139,7 +142,8 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
         if (ar === 0 && ai === 0) continue;
         const row = k * P;
         // lower triangle only (l ≤ k)
-        for (let l = 0; l <= k; l++) S[row + l] += ar * Xre[r + l] + ai * Xim[r + l];
+        if (anyIm) for (let l = 0; l <= k; l++) S[row + l] += ar * Xre[r + l] + ai * Xim[r + l];
+        else for (let l = 0; l <= k; l++) S[row + l] += ar * Xre[r + l];
       }
     }
     for (let k = 0; k < P; k++) S[k * P + k] += D[k];
@@ -155,19 +159,19 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
   return { delta: cg.x, force: F, solver: 'cg', iterations: cg.iterations, residual: cg.residual };
 }
 
-/** out = (XᵀX + diag(D)) v with X rows Xre, Xim (n × P). */
-function sApply(Xre: Float64Array, Xim: Float64Array, n: number, P: number, D: Float64Array, v: Float64Array, out: Float64Array): void {
+/** out = (XᵀX + diag(D)) v with X rows Xre, Xim (n × P); Xim null when all zero. */
+function sApply(Xre: Float64Array, Xim: Float64Array | null, n: number, P: number, D: Float64Array, v: Float64Array, out: Float64Array): void {
   for (let k = 0; k < P; k++) out[k] = D[k] * v[k];
   for (let s = 0; s < n; s++) {
     const r = s * P;
     let a = 0;
-    let b = 0;
-    for (let k = 0; k < P; k++) {
-      a += Xre[r + k] * v[k];
-      b += Xim[r + k] * v[k];
+    for (let k = 0; k < P; k++) a += Xre[r + k] * v[k];
+    if (a !== 0) for (let k = 0; k < P; k++) out[k] += a * Xre[r + k];
+    if (Xim) {
+      let b = 0;
+      for (let k = 0; k < P; k++) b += Xim[r + k] * v[k];
+      if (b !== 0) for (let k = 0; k < P; k++) out[k] += b * Xim[r + k];
     }
-    if (a === 0 && b === 0) continue;
-    for (let k = 0; k < P; k++) out[k] += a * Xre[r + k] + b * Xim[r + k];
   }
 }
 

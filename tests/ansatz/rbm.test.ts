@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
-import { argOf2Cosh, createRbm, logAbs2Cosh, type Rbm } from '../../src/ansatz/rbm.js';
+import { argOf2Cosh, chainTranslations, createRbm, logAbs2Cosh, type Rbm } from '../../src/ansatz/rbm.js';
 import { perSampleLogDerivatives } from '../../src/vmc/sr.js';
 import { heisenbergChain, tfimChain } from '../sampler/helpers.js';
 
@@ -51,8 +51,8 @@ test('log(2cosh z) with real ops matches the complex formula and stays finite fo
 
 test('tfjs logPsi equals host evaluate (complex and real, with a sign rule)', () => {
   const rng = new Rng(1);
-  for (const complex of [true, false]) {
-    const wf = createRbm({ nSites: 7, alpha: 2, complex, initScale: 0.6, signSites: [0, 2, 4, 6] }, rng);
+  for (const [complex, sym] of [[true, false], [false, false], [true, true], [false, true]]) {
+    const wf = createRbm({ nSites: 7, alpha: 2, complex, initScale: 0.6, signSites: [0, 2, 4, 6], symmetries: sym ? chainTranslations(7) : null }, rng);
     const x = randomConfigs(rng, 40, 7);
     const h = wf.evaluate(x, 40);
     const t = tfLogPsi(wf, x, 40);
@@ -74,9 +74,9 @@ test('tfjs logPsi equals host evaluate (complex and real, with a sign rule)', ()
 
 test('analytic O_k equal tfjs autodiff and finite differences (re and im)', () => {
   const rng = new Rng(2);
-  for (const complex of [true, false]) {
+  for (const [complex, sym] of [[true, false], [false, false], [true, true], [false, true]]) {
     const n = 5;
-    const wf = createRbm({ nSites: n, alpha: 2, complex, initScale: 0.4 }, rng);
+    const wf = createRbm({ nSites: n, alpha: 2, complex, initScale: 0.4, symmetries: sym ? chainTranslations(n) : null }, rng);
     const count = 6;
     const x = randomConfigs(rng, count, n);
     const O = wf.logDerivatives(x, count);
@@ -92,7 +92,7 @@ test('analytic O_k equal tfjs autodiff and finite differences (re and im)', () =
     let off = 0;
     for (const v of wf.variables) {
       const base = v.dataSync().slice() as Float32Array;
-      for (let e = 0; e < v.size; e += 3) {
+      for (let e = 0; e < v.size; e += sym ? 1 : 3) {
         const shifted = (d: number) => {
           const w = base.slice();
           w[e] += d;
@@ -115,6 +115,29 @@ test('analytic O_k equal tfjs autodiff and finite differences (re and im)', () =
     }
     wf.dispose();
   }
+});
+
+test('translation-symmetric RBM: ψ(T x) = ψ(x), α(N+1)+1 parameters, θ tables and connected evaluation agree', () => {
+  const rng = new Rng(9);
+  const n = 8;
+  const wf = createRbm({ nSites: n, alpha: 2, complex: true, initScale: 0.5, symmetries: chainTranslations(n) }, rng);
+  assert.equal(wf.nParams, 2 * (2 * (n + 1) + 1));
+  assert.equal(wf.nHidden, 16);
+  const x = randomConfigs(rng, 5, n);
+  const shifted = new Uint8Array(x.length);
+  for (let b = 0; b < 5; b++) for (let i = 0; i < n; i++) shifted[b * n + ((i + 3) % n)] = x[b * n + i];
+  const a = wf.evaluate(x, 5);
+  const c = wf.evaluate(shifted, 5);
+  for (let b = 0; b < 5; b++) {
+    assert.ok(Math.abs(a.logAmp[b] - c.logAmp[b]) < 1e-10);
+    assert.ok(Math.abs(wrap(a.phase[b] - c.phase[b])) < 1e-10);
+  }
+  const h = heisenbergChain(n);
+  const conn = h.connections(x, 5);
+  const e1 = wf.evaluateConnected(x, conn);
+  const e2 = wf.evaluate(conn.configs, conn.offsets[5]);
+  for (let k = 0; k < conn.offsets[5]; k++) assert.ok(Math.abs(e1.logAmp[k] - e2.logAmp[k]) < 1e-10);
+  wf.dispose();
 });
 
 test('evaluateConnected equals evaluate on the connected configurations', () => {
