@@ -59,6 +59,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** progress bar (true) or JSON lines (false) on stdout */
   tty?: boolean;
+  /** called after every step (e.g. by tests, or to drive a custom display) */
+  onStep?: (record: StepRecord) => void;
 }
 
 export interface RunResult {
@@ -165,6 +167,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       log.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, ...rec.diagnostics }, 'step');
       reporter.update(rec.step, { energy: rec.energy, energy_error: rec.error, relative_error: rel });
       if (rec.step % cfg['checkpoint-every'] === 0) checkpoint();
+      opts.onStep?.(rec);
     }
   } catch (e) {
     if (!(e instanceof NumericalError)) {

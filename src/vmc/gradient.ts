@@ -43,10 +43,11 @@ export function energyGradient(wf: Wavefunction, g: GradientInput, chunk = 4096)
     const x = tf.tensor2d(g.configs.subarray(start * N, (start + m) * N), [m, N], 'float32');
     const aRe = tf.tensor1d(cRe);
     const aIm = tf.tensor1d(cIm);
-    const { grads } = tf.variableGrads(() => {
+    const { value, grads } = tf.variableGrads(() => {
       const { logAmp, phase } = wf.logPsi(x);
       return tf.add(tf.sum(tf.mul(logAmp, aRe)), tf.sum(tf.mul(phase, aIm))) as tf.Scalar;
     }, wf.variables);
+    value.dispose();
     x.dispose();
     aRe.dispose();
     aIm.dispose();
