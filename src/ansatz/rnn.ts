@@ -45,6 +45,12 @@ export interface RnnOptions {
   order?: number[];
   /** rows per tfjs pass in evaluate / evaluateConnected / sample; bounds peak memory (default 8192) */
   chunk?: number;
+  /**
+   * How logPsi is differentiated (for benchmarks): 'bptt' (default) hand-written backpropagation
+   * through the sequence as one custom-gradient op; 'tape' op-by-op on the tfjs tape with
+   * explicit-transpose matMul gradients; 'builtin' op-by-op with tfjs's own matMul gradient.
+   */
+  gradient?: 'bptt' | 'tape' | 'builtin';
 }
 
 export interface ResolvedRnnOptions {
@@ -55,6 +61,7 @@ export interface ResolvedRnnOptions {
   nUp: number | null;
   order: number[];
   chunk: number;
+  gradient: 'bptt' | 'tape' | 'builtin';
 }
 
 export const RNN_DEFAULTS = { hidden: 50, layers: 1, complex: false, nUp: null, chunk: 8192 } as const;
@@ -79,7 +86,9 @@ export function resolveRnnOptions(opts: RnnOptions): ResolvedRnnOptions {
   if (order.length !== N || new Set(order).size !== N || order.some((s) => !Number.isInteger(s) || s < 0 || s >= N)) {
     throw new Error(`rnn: order must be a permutation of 0..${N - 1}`);
   }
-  return { nSites: N, hidden, layers, complex: opts.complex ?? RNN_DEFAULTS.complex, nUp, order, chunk };
+  const gradient = opts.gradient ?? 'bptt';
+  if (!['bptt', 'tape', 'builtin'].includes(gradient)) throw new Error(`rnn: unknown gradient mode "${gradient}"`);
+  return { nSites: N, hidden, layers, complex: opts.complex ?? RNN_DEFAULTS.complex, nUp, order, chunk, gradient };
 }
 
 interface LayerVars {
@@ -332,7 +341,7 @@ class RnnWavefunction implements Wavefunction {
    * m = −(2x_j − 1), k = m·shift, shift = +BIG when the down quota is used (up forced), −BIG when
    * the up quota is used (down forced). `ups[r]` counts the up spins before position j.
    */
-  private headInputs(bits: Uint8Array, ups: Int32Array, A: number, j: number): [tf.Tensor2D, tf.Tensor2D] {
+  private headArrays(bits: Uint8Array, ups: Int32Array, A: number, j: number): [Float32Array, Float32Array] {
     const N = this.nSites;
     const nUp = this.opts.nUp;
     const m = new Float32Array(A);
@@ -346,6 +355,11 @@ class RnnWavefunction implements Wavefunction {
         else if (j - up >= N - nUp) k[r] = BIG * s; // down quota used: up forced
       }
     }
+    return [m, k];
+  }
+
+  private headInputs(bits: Uint8Array, ups: Int32Array, A: number, j: number): [tf.Tensor2D, tf.Tensor2D] {
+    const [m, k] = this.headArrays(bits, ups, A, j);
     return [tf.tensor2d(m, [A, 1]), tf.tensor2d(k, [A, 1])];
   }
 
@@ -377,6 +391,14 @@ class RnnWavefunction implements Wavefunction {
     const B = configs.shape[0];
     if (configs.shape[1] !== N) throw new Error(`rnn.logPsi: expected [B, ${N}] configurations, got [${configs.shape}]`);
     const bits = this.toPath(configs.dataSync() as Float32Array, B);
+    const g = this.opts.gradient;
+    if (g === 'bptt') return this.logPsiBptt(bits, B);
+    return this.logPsiTape(bits, B, g === 'tape' ? GRAD_OPS : PLAIN_OPS);
+  }
+
+  /** Differentiable pass recorded op by op on the tfjs tape (for comparison with `logPsiBptt`). */
+  private logPsiTape(bits: Uint8Array, B: number, ops: Ops): LogPsi {
+    const N = this.nSites;
     return tidy(() => {
       const P = this.prepare();
       const ups = new Int32Array(B);
@@ -384,10 +406,10 @@ class RnnWavefunction implements Wavefunction {
       let acc: tf.Tensor2D | null = null;
       let pacc: tf.Tensor2D | null = null;
       for (let j = 0; j < N; j++) {
-        const hn = this.gru(P, GRAD_OPS, this.indicator(bits, B, j), h);
+        const hn = this.gru(P, ops, this.indicator(bits, B, j), h);
         const [m, k] = this.headInputs(bits, ups, B, j);
         const oh = this.opts.complex ? this.oneHot(bits, B, j) : null;
-        const [sp, ph] = this.head(P, GRAD_OPS, hn[hn.length - 1], m, k, oh);
+        const [sp, ph] = this.head(P, ops, hn[hn.length - 1], m, k, oh);
         acc = acc ? (tf.add(acc, sp) as tf.Tensor2D) : sp;
         if (ph) pacc = pacc ? (tf.add(pacc, ph) as tf.Tensor2D) : ph;
         for (let r = 0; r < B; r++) ups[r] += bits[r * N + j];
@@ -399,6 +421,264 @@ class RnnWavefunction implements Wavefunction {
         : (tf.zeros([B]) as tf.Tensor1D);
       return { logAmp, phase };
     });
+  }
+
+  /**
+   * Differentiable pass as one custom-gradient op with hand-written backpropagation through the
+   * sequence. Compared with recording every op on the tfjs tape this avoids the tape's per-op
+   * bookkeeping (a copy of every saved input, an accumulation add for every fan-out) and turns
+   * the weight gradients into one large matMul per weight matrix over all positions.
+   */
+  private logPsiBptt(bits: Uint8Array, B: number): LogPsi {
+    const N = this.nSites;
+    const { layers: L, complex } = this.opts;
+    // host-side constants per position
+    const ms: Float32Array[] = [];
+    const ks: Float32Array[] = [];
+    const ohs: Float32Array[] = [];
+    const ind = new Float32Array(N * B * 3);
+    {
+      const ups = new Int32Array(B);
+      for (let j = 0; j < N; j++) {
+        const [m, k] = this.headArrays(bits, ups, B, j);
+        ms.push(m);
+        ks.push(k);
+        if (complex) {
+          const oh = new Float32Array(2 * B);
+          for (let r = 0; r < B; r++) oh[2 * r + bits[r * N + j]] = 1;
+          ohs.push(oh);
+        }
+        const o = j * B * 3;
+        for (let r = 0; r < B; r++) {
+          ind[o + 3 * r + (j === 0 ? 2 : bits[r * N + j - 1])] = 1;
+          ups[r] += bits[r * N + j];
+        }
+      }
+    }
+    const indAt = (j: number) => tf.tensor2d(ind.subarray(j * B * 3, (j + 1) * B * 3), [B, 3]);
+    const vars = this.variables;
+
+    const forward = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const P = this.prepare();
+      // saved per position: for each layer [h, z, n, r, rh] (r, rh absent at j = 0), then u, g
+      const saved: tf.Tensor[] = [];
+      const slot: number[][][] = [];
+      const headSlot: [number, number][] = [];
+      let h: (tf.Tensor2D | null)[] = new Array(L).fill(null);
+      let acc: tf.Tensor2D | null = null;
+      let pacc: tf.Tensor2D | null = null;
+      for (let j = 0; j < N; j++) {
+        const res = tidy(() => {
+          const keep: tf.Tensor[][] = [];
+          const hn: tf.Tensor2D[] = [];
+          let x: tf.Tensor2D = indAt(j);
+          for (let l = 0; l < L; l++) {
+            let pz: tf.Tensor2D, pr: tf.Tensor2D, pn: tf.Tensor2D;
+            if (l === 0) {
+              pz = tf.matMul(x, P.A[0]);
+              pr = tf.matMul(x, P.A[1]);
+              pn = tf.matMul(x, P.A[2]);
+            } else {
+              pz = PLAIN_OPS.affine(x, P.W[l][0], P.b[l][0]);
+              pr = PLAIN_OPS.affine(x, P.W[l][1], P.b[l][1]);
+              pn = PLAIN_OPS.affine(x, P.W[l][2], P.b[l][2]);
+            }
+            const hp = h[l];
+            let z: tf.Tensor2D, n: tf.Tensor2D, hl: tf.Tensor2D;
+            if (hp === null) {
+              z = tf.sigmoid(pz);
+              n = tf.sub(tf.mul(tf.sigmoid(pn), 2), 1) as tf.Tensor2D;
+              hl = tf.sub(n, tf.mul(z, n)) as tf.Tensor2D;
+              keep.push([hl, z, n]);
+            } else {
+              z = tf.sigmoid(tf.add(pz, tf.matMul(hp, P.U[l][0]))) as tf.Tensor2D;
+              const r = tf.sigmoid(tf.add(pr, tf.matMul(hp, P.U[l][1])));
+              const rh = tf.mul(r, hp);
+              n = tf.sub(tf.mul(tf.sigmoid(tf.add(pn, tf.matMul(rh, P.U[l][2]))), 2), 1) as tf.Tensor2D;
+              hl = tf.add(n, tf.mul(z, tf.sub(hp, n))) as tf.Tensor2D;
+              keep.push([hl, z, n, r, rh]);
+            }
+            hn.push(hl);
+            x = hl;
+          }
+          const d = PLAIN_OPS.affine(x, P.wd, P.bd);
+          const u = tf.add(tf.mul(tf.tensor2d(ms[j], [B, 1]), d), tf.tensor2d(ks[j], [B, 1]));
+          const sp = tf.softplus(u) as tf.Tensor2D;
+          const nacc = j > 0 ? tf.add(acc!, sp) : sp;
+          let g: tf.Tensor2D | null = null;
+          let npacc: tf.Tensor | null = null;
+          if (P.wp && P.bp) {
+            const gg = tf.mul(PLAIN_OPS.affine(x, P.wp, P.bp), tf.tensor2d(ohs[j], [B, 2])) as tf.Tensor2D;
+            g = gg;
+            const ph = tf.div(gg, tf.add(tf.abs(gg), 1));
+            npacc = j > 0 ? tf.add(pacc!, ph) : ph;
+          }
+          return { hn, keep, u, g, acc: nacc as tf.Tensor2D, pacc: npacc as tf.Tensor2D | null };
+        });
+        if (j > 0) tf.dispose([acc!, ...(pacc ? [pacc] : [])]);
+        acc = res.acc;
+        pacc = res.pacc;
+        h = res.hn;
+        slot.push(res.keep.map((list) => list.map((t) => saved.push(t) - 1)));
+        headSlot.push([saved.push(res.u) - 1, res.g ? saved.push(res.g) - 1 : -1]);
+      }
+      this.release(P);
+      const logAmp = tf.reshape(tf.mul(acc!, -0.5), [B]);
+      const value = pacc ? tf.concat([logAmp, tf.mul(tf.sum(pacc, 1), Math.PI)], 0) : logAmp;
+      save(saved);
+      const gradFunc = (dy: tf.Tensor, sv: tf.Tensor[]) =>
+        this.backward(dy, sv, slot, headSlot, B, ind, ms, ohs);
+      return { value, gradFunc };
+    };
+    const f = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
+    return tidy(() => {
+      const out = f(...vars);
+      if (!complex) return { logAmp: out as tf.Tensor1D, phase: tf.zeros([B]) as tf.Tensor1D };
+      return {
+        logAmp: tf.slice(out, [0], [B]) as tf.Tensor1D,
+        phase: tf.slice(out, [B], [B]) as tf.Tensor1D,
+      };
+    });
+  }
+
+  /** Gradients of the BPTT pass with respect to all variables, in `variables` order. */
+  private backward(
+    dy: tf.Tensor, sv: tf.Tensor[], slot: number[][][], headSlot: [number, number][], B: number,
+    ind: Float32Array, ms: Float32Array[], ohs: Float32Array[],
+  ): tf.Tensor[] {
+    const N = this.nSites;
+    const { layers: L, complex } = this.opts;
+    const T = (t: tf.Tensor) => tf.transpose(t as tf.Tensor2D);
+    const lv = this.layerVars;
+    const UT = lv.map((v) => [T(v.Uz), T(v.Ur), T(v.Un)]);
+    const WT = lv.map((v, l) => (l === 0 ? null : [T(v.Wz), T(v.Wr), T(v.Wn)]));
+    const D = this.D;
+    const wdT = T(tf.matMul(this.Wo as tf.Tensor2D, D)); // [1,H]
+    const WpT = this.Wp ? T(this.Wp) : null; // [2,H]
+    const dacc = tf.reshape(tf.mul(complex ? tf.slice(dy, [0], [B]) : dy, -0.5), [B, 1]);
+    const dP2 = complex
+      ? tf.matMul(tf.reshape(tf.slice(dy, [B], [B]), [B, 1]), tf.tensor2d([Math.PI, Math.PI], [1, 2]))
+      : null;
+    // per-layer lists over positions, for the weight gradients
+    const daz: tf.Tensor2D[][] = lv.map(() => []);
+    const dar: tf.Tensor2D[][] = lv.map(() => []);
+    const dan: tf.Tensor2D[][] = lv.map(() => []);
+    const dds: tf.Tensor2D[] = [];
+    const dqs: tf.Tensor2D[] = [];
+    let dhNext: (tf.Tensor2D | null)[] = new Array(L).fill(null);
+    for (let j = N - 1; j >= 0; j--) {
+      const res = tidy(() => {
+        const [iu, ig] = headSlot[j];
+        const du = tf.mul(dacc, tf.sigmoid(sv[iu]));
+        const dd = tf.mul(du, tf.tensor2d(ms[j], [B, 1])) as tf.Tensor2D;
+        let dh: tf.Tensor2D = tf.matMul(dd, wdT);
+        let dq: tf.Tensor2D | null = null;
+        if (dP2 && WpT) {
+          const g = sv[ig];
+          const a = tf.add(tf.abs(g), 1);
+          dq = tf.mul(tf.div(dP2, tf.mul(a, a)), tf.tensor2d(ohs[j], [B, 2])) as tf.Tensor2D;
+          dh = tf.add(dh, tf.matMul(dq, WpT)) as tf.Tensor2D;
+        }
+        const outNext: (tf.Tensor2D | null)[] = new Array(L).fill(null);
+        const gz: tf.Tensor2D[] = [];
+        const gr: tf.Tensor2D[] = [];
+        const gn: tf.Tensor2D[] = [];
+        for (let l = L - 1; l >= 0; l--) {
+          const dn1 = dhNext[l];
+          if (dn1) dh = tf.add(dh, dn1);
+          const s = slot[j][l];
+          const z = sv[s[1]];
+          const n = sv[s[2]];
+          const hp = j > 0 ? sv[slot[j - 1][l][0]] : null;
+          const omz = tf.sub(1, z);
+          const dn = tf.mul(dh, omz);
+          const dz = hp ? tf.mul(dh, tf.sub(hp, n)) : tf.neg(tf.mul(dh, n));
+          const dazl = tf.mul(dz, tf.mul(z, omz)) as tf.Tensor2D;
+          const danl = tf.mul(dn, tf.sub(1, tf.mul(n, n))) as tf.Tensor2D;
+          let darl: tf.Tensor2D;
+          if (hp) {
+            const r = sv[s[3]];
+            const drh = tf.matMul(danl, UT[l][2]);
+            darl = tf.mul(tf.mul(drh, hp), tf.mul(r, tf.sub(1, r))) as tf.Tensor2D;
+            const dhp = tf.addN([tf.mul(dh, z), tf.mul(drh, r), tf.matMul(dazl, UT[l][0]), tf.matMul(darl, UT[l][1])]);
+            outNext[l] = dhp as tf.Tensor2D;
+          } else {
+            darl = tf.zerosLike(dazl);
+          }
+          gz[l] = dazl;
+          gr[l] = darl;
+          gn[l] = danl;
+          if (l > 0) {
+            const w = WT[l]!;
+            dh = tf.addN([tf.matMul(dazl, w[0]), tf.matMul(darl, w[1]), tf.matMul(danl, w[2])]) as tf.Tensor2D;
+          }
+        }
+        return { outNext, gz, gr, gn, dd, dq };
+      });
+      tf.dispose(dhNext.filter((t): t is tf.Tensor2D => t !== null));
+      dhNext = res.outNext;
+      for (let l = 0; l < L; l++) {
+        daz[l].push(res.gz[l]);
+        dar[l].push(res.gr[l]);
+        dan[l].push(res.gn[l]);
+      }
+      dds.push(res.dd);
+      if (res.dq) dqs.push(res.dq);
+    }
+    tf.dispose(dhNext.filter((t): t is tf.Tensor2D => t !== null));
+    // lists were filled from j = N−1 down to 0: reverse to position order
+    for (const lists of [daz, dar, dan]) for (const x of lists) x.reverse();
+    dds.reverse();
+    dqs.reverse();
+    // Weight gradients: one matMul over all positions per weight matrix. The wasm matMul packs
+    // its right operand on every call with a new tensor (~30 ns per element, as much as the
+    // product itself), so the right operand is the activation matrix shared by several
+    // gradients (packed once) and the left one a transposed gradient: G^T = D^T · X.
+    const cat = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0] : tf.concat(ts, 0)) as tf.Tensor2D;
+    const out: tf.Tensor[] = [];
+    const hOf = (j: number, l: number) => sv[slot[j][l][0]] as tf.Tensor2D;
+    const onesCol = tf.ones([N * B, 1]) as tf.Tensor2D;
+    for (let l = 0; l < L; l++) {
+      const DZT = T(cat(daz[l]));
+      const DRT = T(cat(dar[l]));
+      const DNT = T(cat(dan[l]));
+      let gW: tf.Tensor[];
+      let gb: tf.Tensor[];
+      if (l === 0) {
+        const I = tf.tensor2d(ind, [N * B, 3]);
+        const Ct = tf.tensor2d([1, 0, 0, 0, 1, 0], [2, 3]);
+        const ones3 = tf.ones([1, 3]) as tf.Tensor2D;
+        const dA = [DZT, DRT, DNT].map((d) => T(tf.matMul(d, I))); // [3,H]
+        gW = dA.map((a) => tf.matMul(Ct, a));
+        gb = dA.map((a) => tf.reshape(tf.matMul(ones3, a), [-1]));
+      } else {
+        const X = cat(Array.from({ length: N }, (_, j) => hOf(j, l - 1)));
+        gW = [DZT, DRT, DNT].map((d) => T(tf.matMul(d, X)));
+        gb = [DZT, DRT, DNT].map((d) => tf.reshape(tf.matMul(d, onesCol), [-1]));
+      }
+      let gU: tf.Tensor[];
+      if (N > 1) {
+        // positions j ≥ 1 (the recurrent input is zero at j = 0): columns B.. of the transposes
+        const HP = cat(Array.from({ length: N - 1 }, (_, j) => hOf(j, l)));
+        const RH = cat(Array.from({ length: N - 1 }, (_, j) => sv[slot[j + 1][l][4]]));
+        const tail = (d: tf.Tensor2D[]) => T(cat(d.slice(1)));
+        gU = [T(tf.matMul(tail(daz[l]), HP)), T(tf.matMul(tail(dar[l]), HP)), T(tf.matMul(tail(dan[l]), RH))];
+      } else {
+        gU = [lv[l].Uz, lv[l].Ur, lv[l].Un].map((u) => tf.zerosLike(u));
+      }
+      out.push(gW[0], gW[1], gW[2], gU[0], gU[1], gU[2], gb[0], gb[1], gb[2]);
+    }
+    const HTT = T(cat(Array.from({ length: N }, (_, j) => hOf(j, L - 1)))); // [H, NB]
+    const onesRow = tf.ones([1, N * B]) as tf.Tensor2D;
+    const DD = cat(dds);
+    const Dt = tf.transpose(D);
+    out.push(tf.matMul(tf.matMul(HTT, DD), Dt), tf.reshape(tf.matMul(tf.matMul(onesRow, DD), Dt), [2]));
+    if (complex) {
+      const DQ = cat(dqs);
+      out.push(tf.matMul(HTT, DQ), tf.reshape(tf.matMul(onesRow, DQ), [2]));
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -428,13 +708,22 @@ class RnnWavefunction implements Wavefunction {
         let a = acc;
         let pa = pacc;
         if (end > next) {
-          const idx = new Int32Array(end);
-          for (let r = 0; r < A; r++) idx[r] = r;
-          for (let r = next; r < end; r++) idx[r] = rs.parent[r];
-          const it = tf.tensor1d(idx, 'int32');
-          hn = hn.map((t) => tf.gather(t, it));
-          a = tf.gather(a, it);
-          if (pa) pa = tf.gather(pa, it);
+          // Append the new rows: copies of their parents' rows, built on the host (the wasm
+          // gather kernel is ~20× slower than reading back, copying rows and concatenating
+          // along the outer axis, which is a plain memory copy).
+          const append = (t: tf.Tensor2D): tf.Tensor2D => {
+            const w = t.shape[1];
+            const src = t.dataSync() as Float32Array;
+            const blk = new Float32Array((end - next) * w);
+            for (let r = next; r < end; r++) {
+              const p = rs.parent[r] * w;
+              blk.set(src.subarray(p, p + w), (r - next) * w);
+            }
+            return tf.concat([t, tf.tensor2d(blk, [end - next, w])], 0);
+          };
+          hn = hn.map(append);
+          a = append(a);
+          if (pa) pa = append(pa);
         }
         const An = end > next ? end : A;
         const [m, k] = this.headInputs(bits, ups, An, j);
