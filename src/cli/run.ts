@@ -2,7 +2,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InputError } from '../errors.js';
 import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
-import { readRunConfig, runExperiment, summaryLine } from '../run/runner.js';
+import { readRunConfig, runExperiment } from '../run/runner.js';
 import { flagsToSettings, yargsOptions } from './options.js';
 
 export const command = 'run [experiment]';
@@ -59,7 +59,6 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       tty: Boolean(process.stdout.isTTY) && !argv.json,
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
-    else if (argv.quiet) process.stdout.write(summaryLine(summary) + '\n');
     if (summary.status === 'diverged') {
       process.stderr.write(`vmc: ${summary.message}\n`);
       process.exitCode = 1;

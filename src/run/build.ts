@@ -3,6 +3,8 @@
  * wavefunction, sampler and optimizer. Randomness comes from named streams of the one seed, so
  * initialisation and sampling are reproducible independently.
  */
+import { createFlow } from '../ansatz/flow.js';
+import { createRbm } from '../ansatz/rbm.js';
 import { createRnn } from '../ansatz/rnn.js';
 import { withSignRule } from '../ansatz/sign.js';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
@@ -11,8 +13,10 @@ import { compileHamiltonian, loadModel, type ModelDefinition } from '../hamilton
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { Lattice } from '../lattice/lattice.js';
 import { Rng } from '../rng.js';
+import { MetropolisSampler } from '../sampler/metropolis.js';
 import { ExactSampler, type Sampler } from '../sampler/sampler.js';
 import { AdamOptimizer, type Optimizer } from '../vmc/optimizer.js';
+import { StochasticReconfiguration } from '../vmc/sr.js';
 import type { ExperimentConfig } from './experiment.js';
 
 export function buildLattice(cfg: ExperimentConfig): Lattice {
@@ -67,35 +71,47 @@ export function sitePath(cfg: ExperimentConfig, lattice: Lattice): number[] {
   return lattice.order(order);
 }
 
+/** Hidden width and depth: ansatz-specific defaults unless given. */
+export function networkSize(cfg: ExperimentConfig, nSites: number): { hidden: number; layers: number } {
+  if (cfg.ansatz === 'flow') return { hidden: cfg.hidden ?? Math.max(16, 4 * nSites), layers: cfg.layers ?? 2 };
+  return { hidden: cfg.hidden ?? 50, layers: cfg.layers ?? 1 };
+}
+
 export function buildWavefunction(cfg: ExperimentConfig, parts: ModelParts, rng: Rng): Wavefunction {
   const { lattice, nUp } = parts;
   const nSites = lattice.nSites;
-  let wf: Wavefunction;
+  const { hidden, layers } = networkSize(cfg, nSites);
+  if (cfg.sign === 'marshall' && !lattice.bipartite) {
+    throw new InputError(`the Marshall sign needs a bipartite lattice; ${lattice.describe()} is not`, 'sign');
+  }
+  const sublatticeA = [...lattice.sublattice.keys()].filter((s) => lattice.sublattice[s] === 0);
+  const order = sitePath(cfg, lattice);
   switch (cfg.ansatz) {
     case 'rnn':
-      wf = createRnn(
-        { nSites, hidden: cfg.hidden, layers: cfg.layers, complex: cfg.phase, nUp, order: sitePath(cfg, lattice) },
+      return withSignRule(createRnn({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng), cfg.sign, lattice);
+    case 'flow':
+      // The flow and the RBM carry the sign themselves (their fast paths need the bare ansatz).
+      return createFlow(
+        { nSites, hidden, layers, complex: cfg.phase, nUp, order, signSites: cfg.sign === 'marshall' ? sublatticeA : null },
         rng,
       );
-      break;
+    case 'rbm':
+      return createRbm(
+        { nSites, alpha: cfg.alpha, complex: !cfg.real, signSites: cfg.sign === 'marshall' ? sublatticeA : null },
+        rng,
+      );
     default:
       throw new InputError(`ansatz "${cfg.ansatz}" is not available in this build`, 'ansatz');
   }
-  try {
-    return withSignRule(wf, cfg.sign, lattice);
-  } catch (e) {
-    wf.dispose();
-    throw new InputError((e as Error).message, 'sign');
-  }
 }
 
-export function buildSampler(cfg: ExperimentConfig, wf: Wavefunction, _parts: ModelParts, rng: Rng): Sampler {
+export function buildSampler(cfg: ExperimentConfig, wf: Wavefunction, parts: ModelParts, rng: Rng): Sampler {
   const kind = cfg.sampler === 'auto' ? (wf.sample ? 'exact' : 'metropolis') : cfg.sampler;
   if (kind === 'exact') {
     if (!wf.sample) throw new InputError(`the ${cfg.ansatz} ansatz has no exact sampler; use --sampler metropolis`, 'sampler');
     return new ExactSampler(wf, rng);
   }
-  throw new InputError('the Metropolis sampler is not available in this build', 'sampler');
+  return new MetropolisSampler(wf, { chains: cfg.chains, burnIn: cfg['burn-in'], nUp: parts.nUp }, rng);
 }
 
 export function optimizerKind(cfg: ExperimentConfig): 'adam' | 'sr' {
@@ -105,5 +121,5 @@ export function optimizerKind(cfg: ExperimentConfig): 'adam' | 'sr' {
 export function buildOptimizer(cfg: ExperimentConfig, wf: Wavefunction): Optimizer {
   const kind = optimizerKind(cfg);
   if (kind === 'adam') return new AdamOptimizer(wf, { lr: cfg.lr ?? 5e-3, decay: cfg['lr-decay'] });
-  throw new InputError('stochastic reconfiguration is not available in this build', 'optimizer');
+  return new StochasticReconfiguration(wf, { learningRate: cfg.lr ?? 0.05, diagShift: cfg['diag-shift'] });
 }

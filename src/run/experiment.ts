@@ -34,8 +34,8 @@ export const OPTIONS = {
   magnetization: { type: 'number', group: MODEL, describe: 'fix total S^z = (N_up − N_down)/2, e.g. 0 (default: unconstrained)' },
 
   ansatz: { type: 'string', group: ANSATZ, default: 'rnn', choices: ['rnn', 'rnn2d', 'rbm', 'flow'], describe: 'wavefunction' },
-  hidden: { type: 'integer', group: ANSATZ, min: 1, default: 50, describe: 'hidden units per layer (rnn, rnn2d, flow)' },
-  layers: { type: 'integer', group: ANSATZ, min: 1, default: 1, describe: 'stacked recurrent layers (rnn) or hidden layers (flow)' },
+  hidden: { type: 'integer', group: ANSATZ, min: 1, describe: 'hidden units per layer [default: 50 for rnn/rnn2d, max(16, 4N) for flow]' },
+  layers: { type: 'integer', group: ANSATZ, min: 1, describe: 'stacked recurrent layers (rnn) or masked hidden layers (flow) [default: 1 rnn, 2 flow]' },
   phase: { type: 'boolean', group: ANSATZ, default: false, describe: 'complex amplitudes: add a phase head (rnn, rnn2d, flow)' },
   sign: { type: 'string', group: ANSATZ, default: 'none', choices: ['none', 'marshall'], describe: 'fixed sign rule; marshall = (−1)^(up spins on sublattice A)' },
   order: { type: 'string', group: ANSATZ, default: 'auto', choices: ['auto', 'raster', 'snake'], describe: 'site path of autoregressive ansätze (auto: snake on square lattices)' },
@@ -80,8 +80,8 @@ export interface ExperimentConfig {
   bc: 'open' | 'periodic';
   magnetization: number | null;
   ansatz: 'rnn' | 'rnn2d' | 'rbm' | 'flow';
-  hidden: number;
-  layers: number;
+  hidden?: number;
+  layers?: number;
   phase: boolean;
   sign: 'none' | 'marshall';
   order: 'auto' | 'raster' | 'snake';

@@ -47,6 +47,9 @@ export interface RunSummary {
   n_parameters: number;
   backend: string;
   wall_seconds: number;
+  sampler: string;
+  /** Markov chains: acceptance, autocorrelation time τ of E_loc, split-R̂ (final estimate) */
+  sampler_diagnostics: Record<string, number>;
   message?: string;
 }
 
@@ -186,12 +189,14 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let energyError = last?.error ?? NaN;
   let variance = last?.variance ?? NaN;
   let estimate: RunSummary['energy_estimate'] = 'last-step';
+  let samplerDiagnostics: Record<string, number> = last?.diagnostics ?? {};
   if (status === 'completed') {
     const ev = estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000)));
     energy = ev.mean;
     energyError = ev.error;
     variance = ev.variance;
     estimate = 'eval-samples';
+    samplerDiagnostics = ev.diagnostics;
   }
   const wall = progress.wallSeconds + (performance.now() - started) / 1000;
   const summary: RunSummary = {
@@ -215,6 +220,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     n_parameters: nParams,
     backend,
     wall_seconds: wall,
+    sampler: sampler.kind,
+    sampler_diagnostics: samplerDiagnostics,
     ...(message ? { message } : {}),
   };
   writeJsonAtomic(join(dir, 'summary.json'), summary);

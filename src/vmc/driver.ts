@@ -8,11 +8,27 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
-import type { Sampler } from '../sampler/sampler.js';
+import { chainStats, expandByIndex } from '../sampler/diagnostics.js';
+import type { SampleBatch, Sampler } from '../sampler/sampler.js';
 import { energyStats, type EnergyStats } from './estimator.js';
 import { localEnergies } from './local-energy.js';
 import type { Optimizer } from './optimizer.js';
-import { uniqueSamples } from './unique.js';
+import { uniqueSamples, type UniqueSamples } from './unique.js';
+
+/**
+ * Sampler diagnostics for this batch. For Markov chains: the integrated autocorrelation time τ
+ * of the local energy (the error bar uses sqrt(2τ·Var/M)) and split-R̂ across chains.
+ */
+export function batchDiagnostics(batch: SampleBatch, unique: UniqueSamples, eRe: Float64Array): Record<string, number> {
+  const out = { ...(batch.diagnostics ?? {}) };
+  const chains = batch.chains;
+  if (chains && batch.count % chains === 0 && batch.count / chains >= 4) {
+    const s = chainStats(expandByIndex(eRe, unique.index), chains, batch.count / chains);
+    out.tau = s.tauInt;
+    out.r_hat = s.rHat;
+  }
+  return out;
+}
 
 export interface StepRecord {
   /** 1-based index of the step just taken (energy measured before its update) */
@@ -53,18 +69,19 @@ export function estimateEnergy(
   slice = 1000,
 ): EnergyEstimate {
   const parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
-  let tauWeighted = 0;
+  const diag: Record<string, number> = {};
   for (let done = 0; done < count; done += slice) {
     const m = Math.min(slice, count - done);
     const batch = sampler.sample(m);
     const u = uniqueSamples(batch.configs, batch.count, h.nSites);
     const e = localEnergies(h, wf, u.configs, u.count);
     parts.push({ re: e.re, im: e.im, w: u.multiplicity });
-    tauWeighted += (batch.diagnostics?.tau ?? 0.5) * m;
+    const d = { tau: 0.5, ...batchDiagnostics(batch, u, e.re) };
+    for (const [k, v] of Object.entries(d)) diag[k] = (diag[k] ?? 0) + (v * m) / count;
   }
   const cat = (k: 're' | 'im' | 'w') => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
-  const tau = tauWeighted / count;
-  return { ...energyStats(cat('re'), cat('im'), cat('w'), tau), diagnostics: { tau } };
+  // slices are drawn one after another; their diagnostics are averaged, weighted by size
+  return { ...energyStats(cat('re'), cat('im'), cat('w'), diag.tau), diagnostics: diag };
 }
 
 export class VmcDriver {
@@ -87,7 +104,7 @@ export class VmcDriver {
     const t1 = performance.now();
     const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
     const eloc = localEnergies(this.h, this.wf, unique.configs, unique.count);
-    const diagnostics = { ...(batch.diagnostics ?? {}) };
+    const diagnostics = batchDiagnostics(batch, unique, eloc.re);
     const stats = energyStats(eloc.re, eloc.im, unique.multiplicity, diagnostics.tau ?? 0.5);
     const t2 = performance.now();
     if (!Number.isFinite(stats.mean) || !Number.isFinite(stats.variance)) {
