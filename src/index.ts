@@ -1,0 +1,54 @@
+/**
+ * vmc-ts public API: `import { ... } from 'vmc-ts'`.
+ *
+ * Typical programmatic use:
+ *   await initBackend('auto');
+ *   const lattice = chain(20, 'open');
+ *   const h = compileHamiltonian(loadModel('tfim', { h: 1 }), lattice);
+ *   const exact = exactGroundState(h, lattice);
+ *   const { summary } = await runExperiment({ config: resolveExperiment({}, { model: 'tfim', n: 20 }) });
+ */
+export { initBackend, BACKEND_CHOICES, type BackendChoice } from './backend.js';
+export { Rng, type RngState } from './rng.js';
+export { InputError } from './errors.js';
+
+export { Lattice, chain, square, BOND_FAMILIES } from './lattice/lattice.js';
+export type { Boundary, Bond, LatticeKind, LatticeSpec, SiteOrder } from './lattice/lattice.js';
+
+export {
+  loadModel,
+  listModels,
+  parseParamFlags,
+  parseModel,
+  compileHamiltonian,
+  denseMatrix,
+} from './hamiltonian/index.js';
+export type { CompiledHamiltonian, Connections, FlipGroup, CompiledTerm, ModelDefinition } from './hamiltonian/index.js';
+
+export { exactGroundState, canSolveExactly, lanczos, tfimChain } from './exact/index.js';
+export type { ExactResult, ExactOptions } from './exact/index.js';
+
+export type { Wavefunction, LogPsi, HostLogPsi } from './ansatz/wavefunction.js';
+export { parameterCount } from './ansatz/wavefunction.js';
+export { createRnn, type RnnOptions } from './ansatz/rnn.js';
+export { createRbm, chainTranslations, type RbmOptions } from './ansatz/rbm.js';
+export { createFlow, type FlowOptions } from './ansatz/flow.js';
+export { withSignRule, type SignRule } from './ansatz/sign.js';
+
+export { ExactSampler, type Sampler, type SampleBatch } from './sampler/sampler.js';
+export { MetropolisSampler, type MetropolisOptions } from './sampler/metropolis.js';
+export { chainStats, tauInt, splitRhat } from './sampler/diagnostics.js';
+
+export { localEnergies, type LocalEnergies } from './vmc/local-energy.js';
+export { energyStats, type EnergyStats } from './vmc/estimator.js';
+export { energyGradient } from './vmc/gradient.js';
+export { uniqueSamples } from './vmc/unique.js';
+export { Adam } from './vmc/adam.js';
+export { AdamOptimizer, type Optimizer, type StepContext } from './vmc/optimizer.js';
+export { StochasticReconfiguration, srDirection } from './vmc/sr.js';
+export { VmcDriver, estimateEnergy, NumericalError, type StepRecord } from './vmc/driver.js';
+
+export { OPTIONS, resolveExperiment, readExperimentFile, type ExperimentConfig } from './run/experiment.js';
+export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './run/build.js';
+export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOptions } from './run/runner.js';
+export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy } from './run/plot.js';
