@@ -6,7 +6,7 @@
  * to networks as a float32 tensor [B, N] in the lattice's natural site order; an ansatz that
  * walks its own path (snake, custom order) permutes internally.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
 
@@ -53,4 +53,31 @@ export interface Wavefunction {
 
 export function parameterCount(wf: Wavefunction): number {
   return wf.variables.reduce((n, v) => n + v.size, 0);
+}
+
+export interface ParameterTensor {
+  name: string;
+  shape: number[];
+  values: ArrayLike<number>;
+}
+
+/** The variables as plain arrays (exact float32 values), in the ansatz's variable order. */
+export function getParameters(wf: Wavefunction): ParameterTensor[] {
+  return wf.variables.map((v, k) => ({ name: `p${k}`, shape: [...v.shape], values: Array.from(v.dataSync()) }));
+}
+
+/** Assigns parameters saved by `getParameters`; throws when count or shapes differ. */
+export function setParameters(wf: Wavefunction, params: readonly { shape: number[]; values: ArrayLike<number> }[]): void {
+  if (params.length !== wf.variables.length) {
+    throw new Error(`checkpoint has ${params.length} parameter tensors, the ${wf.kind} ansatz has ${wf.variables.length}`);
+  }
+  params.forEach((p, k) => {
+    const v = wf.variables[k];
+    if (p.shape.join('x') !== v.shape.join('x')) {
+      throw new Error(`checkpoint parameter ${k} has shape [${p.shape}], the ${wf.kind} ansatz expects [${v.shape}]`);
+    }
+  });
+  tf.tidy(() => {
+    params.forEach((p, k) => wf.variables[k].assign(tf.tensor(Array.from(p.values), wf.variables[k].shape, 'float32')));
+  });
 }

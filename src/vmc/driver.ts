@@ -5,8 +5,7 @@
  * checkpointable, so an interrupted run resumed from its checkpoint reproduces the uninterrupted
  * run's numbers.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Wavefunction } from '../ansatz/wavefunction.js';
+import { getParameters, setParameters, type ParameterTensor, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { chainStats, expandByIndex } from '../sampler/diagnostics.js';
 import type { SampleBatch, Sampler } from '../sampler/sampler.js';
@@ -134,23 +133,11 @@ export class VmcDriver {
     };
   }
 
-  /** Parameters as plain arrays (exact float32 values), in the wavefunction's variable order. */
-  parameters(): { name: string; shape: number[]; values: number[] }[] {
-    return this.wf.variables.map((v, k) => ({ name: `p${k}`, shape: [...v.shape], values: Array.from(v.dataSync()) }));
+  parameters(): ParameterTensor[] {
+    return getParameters(this.wf);
   }
 
-  setParameters(params: { shape: number[]; values: number[] }[]): void {
-    if (params.length !== this.wf.variables.length) {
-      throw new Error(`checkpoint has ${params.length} parameter tensors, the ansatz has ${this.wf.variables.length}`);
-    }
-    tf.tidy(() => {
-      this.wf.variables.forEach((v, k) => {
-        const p = params[k];
-        if (p.shape.join('x') !== v.shape.join('x')) {
-          throw new Error(`checkpoint parameter ${k} has shape [${p.shape}], the ansatz expects [${v.shape}]`);
-        }
-        v.assign(tf.tensor(p.values, v.shape, 'float32'));
-      });
-    });
+  setParameters(params: readonly { shape: number[]; values: ArrayLike<number> }[]): void {
+    setParameters(this.wf, params);
   }
 }
