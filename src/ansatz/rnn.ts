@@ -137,11 +137,11 @@ function glorot(rng: Rng, shape: [number, number], fanIn: number, fanOut: number
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const data = new Float32Array(shape[0] * shape[1]);
   for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * limit;
-  return tf.variable(tf.tensor2d(data, shape), true);
+  return tf.tidy(() => tf.variable(tf.tensor2d(data, shape), true));
 }
 
 function constVar(n: number, value: number): tf.Variable {
-  return tf.variable(tf.fill([n], value) as tf.Tensor1D, true);
+  return tf.tidy(() => tf.variable(tf.fill([n], value) as tf.Tensor1D, true));
 }
 
 /** Host-side description of the rows of a branched pass (see `runRows`). */
@@ -711,9 +711,11 @@ class RnnWavefunction implements Wavefunction {
           // Append the new rows: copies of their parents' rows, built on the host (the wasm
           // gather kernel is ~20× slower than reading back, copying rows and concatenating
           // along the outer axis, which is a plain memory copy).
+          const roots = rs.roots;
           const append = (t: tf.Tensor2D): tf.Tensor2D => {
             const w = t.shape[1];
-            const src = t.dataSync() as Float32Array;
+            // parents are the first `roots` rows: read only those
+            const src = (A > 2 * roots ? tf.slice(t, [0, 0], [roots, w]) : t).dataSync() as Float32Array;
             const blk = new Float32Array((end - next) * w);
             for (let r = next; r < end; r++) {
               const p = rs.parent[r] * w;

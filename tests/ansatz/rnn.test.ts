@@ -287,6 +287,7 @@ for (const c of [
 
 test('no tensors leak across sample, evaluate, evaluateConnected and gradients', () => {
   const N = 8;
+  const start = tf.memory().numTensors;
   const wf = makeRnn({ nSites: N, hidden: 8, layers: 2, complex: true, nUp: 4, chunk: 20 }, 41);
   const rng = new Rng(1);
   const round = () => {
@@ -309,6 +310,7 @@ test('no tensors leak across sample, evaluate, evaluateConnected and gradients',
   const nVars = wf.variables.length;
   wf.dispose();
   assert.equal(tf.memory().numTensors, before - nVars - 5);
+  assert.equal(tf.memory().numTensors, start);
 });
 
 test('spec and validation', () => {
