@@ -37,7 +37,6 @@
  *   single flips at N=20 and N=100). Rows are appended by reading the parent rows back and
  *   concatenating along the outer axis (1.0 ms) — the wasm gather kernel is slow (7.6 ms).
  */
- */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
