@@ -232,6 +232,7 @@ class RnnWavefunction implements Wavefunction {
     };
     if (!natural) out.order = [...o.order];
     if (this.user.chunk !== undefined) out.chunk = o.chunk;
+    if (o.gradient !== 'bptt') out.gradient = o.gradient;
     return out;
   }
 
@@ -798,6 +799,9 @@ class RnnWavefunction implements Wavefunction {
   evaluateConnected(parents: Uint8Array, conn: Connections): HostLogPsi {
     const N = this.nSites;
     const { order } = this.opts;
+    if (parents.length < conn.count * N) {
+      throw new Error(`rnn.evaluateConnected: need ${conn.count * N} parent bits, got ${parents.length}`);
+    }
     const K = conn.offsets[conn.count] ?? 0;
     const logAmp = new Float64Array(K);
     const phase = new Float64Array(K);
@@ -877,6 +881,11 @@ class RnnWavefunction implements Wavefunction {
     }
   }
 
+  /**
+   * Exact ancestral sampling, position by position, in batches of `chunk` samples: for each batch
+   * and position one uniform per sample is drawn from `rng` (also where the constraint forces the
+   * outcome). Same seed and same `chunk` ⇒ same samples.
+   */
   sample(count: number, rng: Rng): Uint8Array {
     const { nSites: N, order, nUp, chunk } = this.opts;
     const out = new Uint8Array(count * N);

@@ -313,6 +313,25 @@ test('no tensors leak across sample, evaluate, evaluateConnected and gradients',
   assert.equal(tf.memory().numTensors, start);
 });
 
+test('tiny chains (N = 1, 2): normalised, and the gradient runs', () => {
+  for (const N of [1, 2]) {
+    const wf = makeRnn({ nSites: N, hidden: 3, layers: 2, complex: true, nUp: null }, 50 + N);
+    const M = 1 << N;
+    const { logAmp } = wf.evaluate(allConfigs(N), M);
+    const sum = Array.from(logAmp).reduce((a, l) => a + Math.exp(2 * l), 0);
+    assert.ok(Math.abs(sum - 1) < 1e-5, `N=${N}: Σ P = ${sum}`);
+    const x = tf.tensor2d(Float32Array.from(allConfigs(N)), [M, N]);
+    const { grads, value } = tf.variableGrads(() => {
+      const { logAmp: a, phase } = wf.logPsi(x);
+      return tf.add(tf.sum(a), tf.sum(phase)) as tf.Scalar;
+    }, wf.variables);
+    for (const g of Object.values(grads)) assert.ok(g.dataSync().every(Number.isFinite));
+    tf.dispose([x, value]);
+    tf.dispose(grads);
+    wf.dispose();
+  }
+});
+
 test('spec and validation', () => {
   const wf = createRnn({ nSites: 6, hidden: 4, complex: true, nUp: 3, order: [5, 4, 3, 2, 1, 0] }, new Rng(0));
   assert.equal(wf.kind, 'rnn');
