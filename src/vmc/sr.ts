@@ -311,6 +311,13 @@ export interface SrConfig {
   cgMaxIter?: number;
   /** start CG from the previous direction (default true) */
   warmStart?: boolean;
+  /**
+   * Optional cap on the size of an update in state space: the step η·δ moves ψ by about
+   * η·sqrt(δᵀSδ) ≤ η·sqrt(δ·F) (Fubini–Study units); when that exceeds `maxStateStep` the step is
+   * scaled down. Guards the first steps from a near-uniform start, where S is tiny and the
+   * energy variance large (natural-gradient steps then overshoot). Default: no cap.
+   */
+  maxStateStep?: number;
 }
 
 export interface SrState {
@@ -327,8 +334,12 @@ export interface SrStepInfo {
   residual: number;
   /** ‖2F‖, the plain energy-gradient norm */
   gradNorm: number;
-  /** ‖δ‖ */
+  /** ‖δ‖ (before any state-step cap) */
   deltaNorm: number;
+  /** η·sqrt(δ·F), the approximate state-space step before the cap */
+  stateStep: number;
+  /** factor applied by the `maxStateStep` cap (1 when inactive) */
+  scale: number;
 }
 
 /** What `step` needs from the driver (structurally the driver's StepContext). */
@@ -386,6 +397,11 @@ export class StochasticReconfiguration {
     });
     this.last = sol.delta;
     this.t++;
+    let dF = 0;
+    for (let k = 0; k < sol.delta.length; k++) dF += sol.delta[k] * sol.force[k];
+    const stateStep = this.config.learningRate * Math.sqrt(Math.max(dF, 0));
+    const cap = this.config.maxStateStep;
+    const scale = cap !== undefined && cap > 0 && stateStep > cap ? cap / stateStep : 1;
     this.lastInfo = {
       diagShift: lambda,
       solver: sol.solver,
@@ -393,8 +409,10 @@ export class StochasticReconfiguration {
       residual: sol.residual,
       gradNorm: 2 * norm(sol.force),
       deltaNorm: norm(sol.delta),
+      stateStep,
+      scale,
     };
-    return sol.delta;
+    return scale === 1 ? sol.delta : sol.delta.map((v) => v * scale);
   }
 
   getState(): SrState {

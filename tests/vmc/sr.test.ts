@@ -154,5 +154,19 @@ test('optimizer: update p ← p − η δ, decaying diagonal shift, state round-
   other.setState(st);
   assert.equal(other.diagShift(), 0.02);
   assert.equal(opt.lastInfo?.solver, 'cholesky');
+  // the state-step cap scales the update down to η·sqrt(δ·F) = maxStateStep
+  const capped = new StochasticReconfiguration(wf, { learningRate: 0.1, diagShift: 0.1, maxStateStep: 1e-3 });
+  const p1 = exactProbabilities(wf, configs, count);
+  const e1 = localEnergies(h, wf, configs, count);
+  const O1 = wf.logDerivatives(configs, count);
+  const full = srSolve(O1, e1, p1, { diagShift: 0.1 });
+  const v0 = wf.variables.flatMap((v) => Array.from(v.dataSync()));
+  capped.step({ wf, unique: { configs, count, multiplicity: p1 }, eloc: e1 });
+  const info = capped.lastInfo!;
+  const dF = full.delta.reduce((a, d, k) => a + d * full.force[k], 0);
+  assert.ok(Math.abs(info.stateStep - 0.1 * Math.sqrt(dF)) < 1e-9 && info.stateStep > 1e-3);
+  assert.ok(Math.abs(info.scale - 1e-3 / info.stateStep) < 1e-12);
+  const v1 = wf.variables.flatMap((v) => Array.from(v.dataSync()));
+  for (let k = 0; k < v0.length; k++) assert.ok(Math.abs(v1[k] - (v0[k] - 0.1 * info.scale * full.delta[k])) < 1e-6);
   wf.dispose();
 });
