@@ -69,7 +69,7 @@ export interface ExactOptions {
   wantVector?: boolean;
   /** largest space allowed (default 2^25 = 33,554,432 states, a few GiB) */
   maxDimension?: number;
-  /** Lanczos residual tolerance, relative to max(1, |E|) (default 1e-10) */
+  /** Lanczos residual tolerance ‖Hψ − Eψ‖ ≤ tol·max(1, |E|) (default 1e-8; energy errors are ~ residual²/level spacing) */
   tol?: number;
   /** force a method (default 'auto') */
   method?: ExactMethod | 'auto';
@@ -85,6 +85,8 @@ export const DENSE_MAX_DIMENSION = 1024;
 export const DENSE_MAX_DIMENSION_COMPLEX = 512;
 /** memory for the Krylov basis before it is shrunk below 40 vectors */
 const KRYLOV_BUDGET_BYTES = 4 * 2 ** 30;
+/** memory for storing the sparse matrix (beyond it, products are computed on the fly) */
+const SPARSE_BUDGET_BYTES = 4 * 2 ** 30;
 
 interface Plan {
   method: ExactMethod;
@@ -239,11 +241,14 @@ export function exactGroundState(h: CompiledHamiltonian, lattice: Lattice, opts:
       vim = r.ground.im;
     }
   } else {
+    op.store(SPARSE_BUDGET_BYTES);
     const bytesPerVector = 8 * op.dim * (op.complex ? 2 : 1);
-    const krylov = Math.max(12, Math.min(40, Math.floor(KRYLOV_BUDGET_BYTES / bytesPerVector) - 1));
+    // 40 vectors for small spaces; fewer for large ones, where re-orthogonalisation dominates
+    const krylovMax = op.dim > 500_000 ? 28 : 40;
+    const krylov = Math.max(12, Math.min(krylovMax, Math.floor(KRYLOV_BUDGET_BYTES / bytesPerVector) - 1));
     const r = lanczos(op, {
       levels: 2,
-      tol: opts.tol ?? 1e-10,
+      tol: opts.tol ?? 1e-8,
       degeneracyTol: DEGENERACY_TOL,
       krylov,
       wantVector: opts.wantVector ?? false,

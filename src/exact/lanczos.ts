@@ -34,7 +34,7 @@ export interface LinearOperator {
 export interface LanczosOptions {
   /** 1: ground level only; 2: also the next distinct level (default 2) */
   levels?: 1 | 2;
-  /** residual tolerance relative to max(1, |θ|) (default 1e-10) */
+  /** residual tolerance relative to max(1, |θ|) (default 1e-8: eigenvalue errors ~ residual²/spacing, far below 1e-10) */
   tol?: number;
   /** levels closer than this (relative to max(1, |E0|)) count as one (default 1e-9) */
   degeneracyTol?: number;
@@ -117,8 +117,70 @@ function caxpyNeg(y: Float64Array, cr: number, ci: number, x: Float64Array): voi
   }
 }
 
-/** One Gram–Schmidt pass of w against basis[0..count) (modified GS order). */
+/**
+ * One classical Gram–Schmidt pass of a real w against basis[0..count): all coefficients first,
+ * then one update, both blocked by four vectors so that w streams through memory once per four
+ * basis vectors (the pass is memory-bound for large spaces).
+ */
+function orthogonaliseReal(w: Float64Array, basis: Float64Array[], count: number): void {
+  const n = w.length;
+  const c = new Float64Array(count);
+  let i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const [a0, a1, a2, a3, a4, a5, a6, a7] = basis.slice(i, i + 8);
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    for (let r = 0; r < n; r++) {
+      const x = w[r];
+      s0 += a0[r] * x;
+      s1 += a1[r] * x;
+      s2 += a2[r] * x;
+      s3 += a3[r] * x;
+      s4 += a4[r] * x;
+      s5 += a5[r] * x;
+      s6 += a6[r] * x;
+      s7 += a7[r] * x;
+    }
+    c[i] = s0;
+    c[i + 1] = s1;
+    c[i + 2] = s2;
+    c[i + 3] = s3;
+    c[i + 4] = s4;
+    c[i + 5] = s5;
+    c[i + 6] = s6;
+    c[i + 7] = s7;
+  }
+  for (; i < count; i++) c[i] = dot(basis[i], w);
+  i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const [a0, a1, a2, a3, a4, a5, a6, a7] = basis.slice(i, i + 8);
+    const [c0, c1, c2, c3, c4, c5, c6, c7] = c.subarray(i, i + 8);
+    for (let r = 0; r < n; r++) {
+      w[r] -= c0 * a0[r] + c1 * a1[r] + c2 * a2[r] + c3 * a3[r] + c4 * a4[r] + c5 * a5[r] + c6 * a6[r] + c7 * a7[r];
+    }
+  }
+  for (; i + 2 <= count; i += 2) {
+    const a0 = basis[i];
+    const a1 = basis[i + 1];
+    const c0 = c[i];
+    const c1 = c[i + 1];
+    for (let r = 0; r < n; r++) w[r] -= c0 * a0[r] + c1 * a1[r];
+  }
+  for (; i < count; i++) axpy(w, -c[i], basis[i]);
+}
+
+/** One Gram–Schmidt pass of w against basis[0..count) (modified GS order for complex vectors). */
 function orthogonalise(w: Float64Array, basis: Float64Array[], count: number, complex: boolean): void {
+  if (!complex) {
+    orthogonaliseReal(w, basis, count);
+    return;
+  }
   for (let i = 0; i < count; i++) {
     const v = basis[i];
     const cr = dot(v, w);
@@ -157,9 +219,23 @@ function rotateBasis(basis: Float64Array[], m: number, Y: Float64Array, ySize: n
     for (let i = 0; i < k; i++) {
       const out = basis[i];
       out.fill(0, start, start + len);
-      for (let l = 0; l < m; l++) {
+      let l = 0;
+      // four source vectors per sweep: one read-modify-write of `out` per four products
+      for (; l + 4 <= m; l += 4) {
+        const y0 = Y[l * ySize + i];
+        const y1 = Y[(l + 1) * ySize + i];
+        const y2 = Y[(l + 2) * ySize + i];
+        const y3 = Y[(l + 3) * ySize + i];
+        const o0 = l * chunk;
+        const o1 = o0 + chunk;
+        const o2 = o1 + chunk;
+        const o3 = o2 + chunk;
+        for (let r = 0; r < len; r++) {
+          out[start + r] += y0 * tmp[o0 + r] + y1 * tmp[o1 + r] + y2 * tmp[o2 + r] + y3 * tmp[o3 + r];
+        }
+      }
+      for (; l < m; l++) {
         const y = Y[l * ySize + i];
-        if (y === 0) continue;
         const off = l * chunk;
         for (let r = 0; r < len; r++) out[start + r] += y * tmp[off + r];
       }
@@ -169,7 +245,7 @@ function rotateBasis(basis: Float64Array[], m: number, Y: Float64Array, ySize: n
 
 export function lanczos(op: LinearOperator, opts: LanczosOptions = {}): LanczosResult {
   const levels = opts.levels ?? 2;
-  const tol = opts.tol ?? 1e-10;
+  const tol = opts.tol ?? 1e-8;
   const degTol = opts.degeneracyTol ?? 1e-9;
   const maxMatvecs = opts.maxMatvecs ?? 20000;
   const dim = op.dim;
@@ -293,7 +369,9 @@ export function lanczos(op: LinearOperator, opts: LanczosOptions = {}): LanczosR
     }
     // thick restart: keep the lowest k Ritz vectors, then the residual direction
     const need = levels === 2 ? Math.max(i1, 1) + 1 : 1;
-    k = Math.min(m - 2, Math.max(need + 1, Math.floor((m + need) / 2)));
+    // Few kept vectors: products are cheap next to re-orthogonalisation and the basis rotation
+    // (both O(m·k) per element), so keeping ~m/2 Ritz vectors, the textbook choice, is slower here.
+    k = Math.min(m - 2, Math.max(need + 1, Math.min(need + 6, Math.floor((m + need) / 2))));
     if (k < 1) k = 1;
     rotateBasis(basis, m, Y, size, k);
     const tmp = basis[k];

@@ -101,8 +101,111 @@ export class SectorOperator {
 
   /** out = H·v over rows [r0, r1) (whole space by default). */
   apply(v: Float64Array, out: Float64Array, r0 = 0, r1 = this.dim): void {
-    if (this.complex) this.applyComplex(v, out, r0, r1);
+    if (this.csr) this.applySparse(v, out, r0, r1);
+    else if (this.complex) this.applyComplex(v, out, r0, r1);
     else this.applyReal(v, out, r0, r1);
+  }
+
+  private csr: { rowStart: Uint32Array; col: Uint32Array; re: Float64Array; im: Float64Array | null } | null = null;
+
+  /** Bytes the stored sparse matrix takes (0 when products are computed on the fly). */
+  get storedBytes(): number {
+    if (!this.csr) return 0;
+    const c = this.csr;
+    return c.rowStart.byteLength + c.col.byteLength + c.re.byteLength + (c.im ? c.im.byteLength : 0);
+  }
+
+  /**
+   * Stores the off-diagonal elements as a compressed sparse row matrix when that takes at most
+   * `maxBytes`; products then cost a few nanoseconds per element instead of re-deriving every
+   * element (masks, parities, index lookup) on each product. Costs about two on-the-fly
+   * products to build. Returns whether the matrix is now stored.
+   */
+  store(maxBytes: number): boolean {
+    if (this.csr) return true;
+    const dim = this.dim;
+    const { gMask, gHalf, tStart, tMask, tRe, tIm } = this;
+    const G = gMask.length;
+    const states = this.basis.states;
+    const { loBits, loMask, rankLow, offsetHigh } = this.basis.tables();
+    const perEntry = 4 + (this.complex ? 16 : 8);
+    if (4 * (dim + 1) > maxBytes) return false;
+    // pass 1: an upper bound on the stored elements (flips that stay in the basis)
+    let bound = 0;
+    if (states === null) bound = dim * G;
+    else {
+      for (let i = 0; i < dim; i++) {
+        const x = states[i];
+        for (let g = 0; g < G; g++) if (popcount(x & gMask[g]) === gHalf[g]) bound++;
+      }
+    }
+    if (bound > 0xffffffff || 4 * (dim + 1) + bound * perEntry > maxBytes) return false;
+    // pass 2: the elements (zeros skipped)
+    const rowStart = new Uint32Array(dim + 1);
+    let col = new Uint32Array(bound);
+    let re = new Float64Array(bound);
+    let im = this.complex ? new Float64Array(bound) : null;
+    let p = 0;
+    for (let i = 0; i < dim; i++) {
+      const x = states === null ? i : states[i];
+      for (let g = 0; g < G; g++) {
+        const m = gMask[g];
+        if (states !== null && popcount(x & m) !== gHalf[g]) continue;
+        let eRe = 0;
+        let eIm = 0;
+        for (let t = tStart[g]; t < tStart[g + 1]; t++) {
+          if (parity(x & tMask[t])) {
+            eRe -= tRe[t];
+            eIm -= tIm[t];
+          } else {
+            eRe += tRe[t];
+            eIm += tIm[t];
+          }
+        }
+        if (eRe === 0 && eIm === 0) continue;
+        const y = x ^ m;
+        col[p] = states === null ? y : offsetHigh![y >>> loBits] + rankLow![y & loMask];
+        re[p] = eRe;
+        if (im) im[p] = eIm;
+        p++;
+      }
+      rowStart[i + 1] = p;
+    }
+    if (p < 0.9 * bound) {
+      col = col.slice(0, p);
+      re = re.slice(0, p);
+      if (im) im = im.slice(0, p);
+    }
+    this.csr = { rowStart, col, re, im };
+    return true;
+  }
+
+  private applySparse(v: Float64Array, out: Float64Array, r0: number, r1: number): void {
+    const { rowStart, col, re, im } = this.csr!;
+    const diag = this.diag;
+    if (im === null) {
+      for (let i = r0; i < r1; i++) {
+        let acc = diag[i] * v[i];
+        const p1 = rowStart[i + 1];
+        for (let p = rowStart[i]; p < p1; p++) acc += re[p] * v[col[p]];
+        out[i] = acc;
+      }
+      return;
+    }
+    for (let i = r0; i < r1; i++) {
+      let accRe = diag[i] * v[2 * i];
+      let accIm = diag[i] * v[2 * i + 1];
+      const p1 = rowStart[i + 1];
+      for (let p = rowStart[i]; p < p1; p++) {
+        const j = col[p];
+        const vr = v[2 * j];
+        const vi = v[2 * j + 1];
+        accRe += re[p] * vr - im[p] * vi;
+        accIm += re[p] * vi + im[p] * vr;
+      }
+      out[2 * i] = accRe;
+      out[2 * i + 1] = accIm;
+    }
   }
 
   private applyReal(v: Float64Array, out: Float64Array, r0: number, r1: number): void {
