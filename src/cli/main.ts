@@ -8,8 +8,11 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
+import * as compare from './compare.js';
 import * as exact from './exact.js';
+import * as measure from './measure.js';
 import * as run from './run.js';
+import * as sample from './sample.js';
 
 
 export function reportError(e: unknown): number {
@@ -29,7 +32,10 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nVariational Monte Carlo for quantum spin systems with neural wavefunctions.')
     .command(run)
     .command(exact)
-    .demandCommand(1, 'name a command: run, exact')
+    .command(compare)
+    .command(measure)
+    .command(sample)
+    .demandCommand(1, 'name a command: run, exact, compare, measure, sample')
     .strict()
     .recommendCommands()
     .version(packageVersion())

@@ -3,6 +3,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InputError } from '../errors.js';
 import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
 import { readRunConfig, runExperiment } from '../run/runner.js';
+import { withInterrupt } from './interrupt.js';
 import { flagsToSettings, yargsOptions } from './options.js';
 
 export const command = 'run [experiment]';
@@ -37,20 +38,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
     const file = argv.experiment ? readExperimentFile(argv.experiment as string) : {};
     config = resolveExperiment(file, flags, (argv.experiment as string | undefined) ?? 'flags');
   }
-  const signal = { stop: false };
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts += 1;
-    if (interrupts > 1) {
-      process.stderr.write('\nvmc: interrupted twice, exiting without saving\n');
-      process.exit(130);
-    }
-    signal.stop = true;
-    process.stderr.write('\nvmc: stopping after this step; saving a checkpoint (Ctrl-C again to abort)\n');
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  try {
+  await withInterrupt('stopping after this step; saving a checkpoint', async (signal) => {
     const { dir, summary } = await runExperiment({
       config,
       resumeDir,
@@ -66,8 +54,5 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       process.stderr.write(`vmc: interrupted; resume with: vmc run --resume ${dir}\n`);
       process.exitCode = 130;
     }
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
+  });
 }

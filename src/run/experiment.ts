@@ -52,6 +52,7 @@ export const OPTIONS = {
   'diag-shift': { type: 'number', group: SAMPLING, min: 0, default: 0.01, describe: 'SR diagonal shift' },
   samples: { type: 'integer', group: SAMPLING, min: 1, default: 500, describe: 'samples per step' },
   steps: { type: 'integer', group: SAMPLING, min: 0, default: 500, describe: 'optimisation steps' },
+  'budget-seconds': { type: 'number', group: SAMPLING, min: 0, describe: 'wall-clock training budget (s): training ends, completed, at the first step boundary past it or after --steps, whichever comes first' },
   'eval-samples': { type: 'integer', group: SAMPLING, min: 1, default: 10000, describe: 'fresh samples for the final energy estimate' },
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
 
@@ -97,6 +98,7 @@ export interface ExperimentConfig {
   'diag-shift': number;
   samples: number;
   steps: number;
+  'budget-seconds'?: number;
   'eval-samples': number;
   seed: number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -148,8 +150,17 @@ export function checkValue(key: OptionKey, value: unknown, where: string): unkno
   }
 }
 
-/** Reads and validates an experiment file; returns the settings it gives (not yet defaulted). */
-export function readExperimentFile(path: string): Partial<ExperimentConfig> {
+/**
+ * Validator of a key that only some files accept (e.g. the `ansatze` list of comparison files):
+ * returns the checked value or throws an InputError naming `where`.
+ */
+export type ExtraKeyCheck = (value: unknown, where: string) => unknown;
+
+/**
+ * Reads and validates an experiment file; returns the settings it gives (not yet defaulted).
+ * `extraKeys` admits keys beyond the option table, each with its own validator.
+ */
+export function readExperimentFile(path: string, extraKeys: Record<string, ExtraKeyCheck> = {}): Partial<ExperimentConfig> & Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -167,12 +178,17 @@ export function readExperimentFile(path: string): Partial<ExperimentConfig> {
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
+    const extra = Object.prototype.hasOwnProperty.call(extraKeys, key) ? extraKeys[key] : undefined;
+    if (extra) {
+      out[key] = extra(value, `${path}: ${key}`);
+      continue;
+    }
     if (!(key in OPTIONS)) {
-      throw new InputError(`unknown setting "${key}" (known: ${Object.keys(OPTIONS).join(', ')})`, path);
+      throw new InputError(`unknown setting "${key}" (known: ${[...Object.keys(OPTIONS), ...Object.keys(extraKeys)].join(', ')})`, path);
     }
     out[key] = checkValue(key as OptionKey, value, `${path}: ${key}`);
   }
-  return out as Partial<ExperimentConfig>;
+  return out as Partial<ExperimentConfig> & Record<string, unknown>;
 }
 
 /** "Unexpected token } in JSON at position 42" → "… at line 3, column 5". */

@@ -146,10 +146,19 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let status: RunStatus = 'completed';
   let message: string | undefined;
   let last: StepRecord | null = null;
+  // Wall-clock budget: training time, counted across resumes; checked between steps.
+  const budget = cfg['budget-seconds'];
+  const loopStart = performance.now();
+  const budgetLeft = budget === undefined ? Infinity : budget - progress.wallSeconds;
   try {
     while (driver.stepsDone < cfg.steps) {
       if (opts.signal?.stop) {
         status = 'interrupted';
+        break;
+      }
+      if ((performance.now() - loopStart) / 1000 >= budgetLeft) {
+        message = `time budget of ${budget} s reached after ${driver.stepsDone} steps`;
+        log.info({ step: driver.stepsDone, budget_seconds: budget }, message);
         break;
       }
       const rec = driver.step();

@@ -1,0 +1,61 @@
+/** `vmc compare`: train several ansätze with an equal budget on one model and tabulate them. */
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import {
+  checkAnsatzEntries,
+  compareText,
+  DEFAULT_ANSATZE,
+  entriesFromList,
+  runComparison,
+  type AnsatzEntry,
+} from '../compare/compare.js';
+import { OPTIONS, readExperimentFile, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
+import { withInterrupt } from './interrupt.js';
+import { flagsToSettings, yargsOptions } from './options.js';
+
+export const command = 'compare [experiment]';
+export const describe = 'compare ansätze on one model with an equal budget (table, compare.json/.md/.svg)';
+
+const KEYS = (Object.keys(OPTIONS) as OptionKey[]).filter((k) => k !== 'ansatz');
+
+export function builder(y: Argv): Argv {
+  return y
+    .positional('experiment', { type: 'string', describe: 'experiment file; its "ansatze" list gives each ansatz with its own settings' })
+    .options(yargsOptions(KEYS))
+    .option('ansatz', { type: 'string', requiresArg: true, group: 'Ansatz:', describe: `comma list of ansätze, e.g. rnn,rbm,flow (overrides the file's list) [default: ${DEFAULT_ANSATZE.join(',')}]` })
+    .option('quiet', { type: 'boolean', describe: 'print only the final table', group: 'Run and output:' })
+    .option('json', { type: 'boolean', describe: 'print compare.json to stdout', group: 'Run and output:' })
+    .example('$0 compare experiments/compare-tfim-chain.json', 'RNN, RBM and flow on the TFIM chain')
+    .example('$0 compare --model tfim --n 12 --ansatz rnn,flow --steps 200', 'from flags')
+    .example('$0 compare --model heisenberg --n 10 --sign marshall --magnetization 0 --budget-seconds 60 --steps 100000', 'one minute of training each');
+}
+
+export async function handler(argv: ArgumentsCamelCase): Promise<void> {
+  const flags = flagsToSettings(argv, KEYS);
+  const source = (argv.experiment as string | undefined) ?? 'flags';
+  const file = argv.experiment ? readExperimentFile(argv.experiment as string, { ansatze: checkAnsatzEntries }) : {};
+  const { ansatze, ...base } = file as Partial<ExperimentConfig> & { ansatze?: AnsatzEntry[] };
+  let entries: AnsatzEntry[];
+  if (argv.ansatz !== undefined) entries = entriesFromList(String(argv.ansatz), ansatze);
+  else if (ansatze) entries = ansatze;
+  else entries = entriesFromList(base.ansatz ?? DEFAULT_ANSATZE.join(','));
+  delete base.ansatz;
+
+  const tty = Boolean(process.stdout.isTTY) && !argv.json;
+  const quiet = Boolean(argv.quiet) || Boolean(argv.json);
+  await withInterrupt('stopping after this step; the comparison so far is written', async (signal) => {
+    const result = await runComparison({
+      base,
+      flags,
+      entries,
+      source,
+      quiet: quiet || !tty,
+      tty,
+      signal,
+      onMessage: quiet ? undefined : (line) => process.stdout.write(line + '\n'),
+    });
+    if (argv.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else process.stdout.write('\n' + compareText(result) + `wrote compare.json, compare.md, compare.svg to ${result.dir}\n`);
+    if (result.status === 'interrupted') process.exitCode = 130;
+    else if (result.rows.some((r) => r.status === 'diverged')) process.exitCode = 1;
+  });
+}
