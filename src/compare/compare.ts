@@ -12,11 +12,12 @@
  * Settings, lowest precedence first: option defaults ← experiment file ← the ansatz's entry in
  * the file's "ansatze" list ← command-line flags.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { plotRelativeError } from '../run/plot.js';
 import { checkValue, OPTIONS, resolveExperiment, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
-import { column, readMetrics } from '../run/metrics.js';
+import { column, readMetrics, type MetricsTable } from '../run/metrics.js';
 import { createRunDir, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
 import { runExperiment, type RunSummary } from '../run/runner.js';
 
@@ -151,6 +152,13 @@ export function resolveEntries(opts: CompareOptions): { label: string; config: E
   }));
 }
 
+/** The run's metrics table; empty when no step was taken (the file then has no header yet). */
+function readRunMetrics(runDir: string): MetricsTable {
+  const path = join(runDir, 'metrics.csv');
+  if (!existsSync(path) || readFileSync(path, 'utf8').trim() === '') return { columns: [], rows: [] };
+  return readMetrics(path);
+}
+
 export async function runComparison(opts: CompareOptions): Promise<CompareResult> {
   const plans = resolveEntries(opts);
   const first = plans[0]!.config;
@@ -173,7 +181,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     const cfg = { ...config, out: runDir };
     configs[label] = cfg;
     const { summary } = await runExperiment({ config: cfg, quiet: opts.quiet, tty: opts.tty, signal: opts.signal });
-    const metrics = readMetrics(join(runDir, 'metrics.csv'));
+    const metrics = readRunMetrics(runDir);
     const trainSeconds = column(metrics, 'seconds').reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
     const perStep = summary.sampler === 'metropolis' ? cfg.chains * Math.ceil(cfg.samples / cfg.chains) : cfg.samples;
     rows.push({
