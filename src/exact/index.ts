@@ -52,7 +52,7 @@ export interface ExactResult {
   nSites: number;
   /** the S^z sector used (number of up spins), null for the full space */
   nUp: number | null;
-  /** dimension of the space diagonalised (for free fermions: of the full space, 2^N) */
+  /** dimension of the space diagonalised (for free fermions: 2N, the Bogoliubov–de Gennes size; the many-body space is 2^N) */
   dimension: number;
   /** ground-state amplitudes, real part (unit norm; the largest component is real positive) */
   vector?: Float64Array;
@@ -119,7 +119,7 @@ function plan(h: CompiledHamiltonian, lattice: Lattice, opts: ExactOptions): Pla
   const complex = isComplex(h);
   if (method === 'auto' || method === 'free-fermion') {
     const ff = (opts.nUp === undefined || opts.nUp === null) && !opts.wantVector ? detectTfimChain(h) : null;
-    if (ff) return { method: 'free-fermion', nUp: null, dimension: 2 ** n, complex: false };
+    if (ff) return { method: 'free-fermion', nUp: null, dimension: 2 * n, complex: false };
     if (method === 'free-fermion') {
       throw new InputError(
         opts.wantVector
