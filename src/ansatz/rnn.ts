@@ -41,7 +41,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
-import { affine, mm, mmConstLeft, mmConstRight } from './rnn/ops.js';
+import { mmConstLeft } from './rnn/ops.js';
+import {
+  appendParentRows, constVar, drawPosition, evaluateChunked, evaluateConnectedChunked, fresh, fromPath, glorot, head,
+  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, tidy, toPath,
+  type HeadWeights, type Ops, type RowSet,
+} from './rnn/common.js';
 
 export interface RnnOptions {
   nSites: number;
@@ -78,9 +83,6 @@ export interface ResolvedRnnOptions {
 
 export const RNN_DEFAULTS = { hidden: 50, layers: 1, complex: false, nUp: null, chunk: 8192 } as const;
 
-/** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
-const BIG = 1e4;
-
 export function resolveRnnOptions(opts: RnnOptions): ResolvedRnnOptions {
   const N = opts.nSites;
   if (!Number.isInteger(N) || N < 1) throw new Error(`rnn: nSites must be a positive integer, got ${N}`);
@@ -110,7 +112,7 @@ interface LayerVars {
 }
 
 /** Per-pass effective weights (computed from the variables, differentiably). */
-interface Prepared {
+interface Prepared extends HeadWeights {
   /** first layer: [3,H] input-plus-bias matrices (candidate scaled by 2) */
   A: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   /** layers ≥ 1: input weights and biases (candidate scaled by 2); index 0 unused */
@@ -118,56 +120,6 @@ interface Prepared {
   b: [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D][];
   /** recurrent weights per layer (candidate scaled by 2) */
   U: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D][];
-  /** logit difference head: [H,1] and [1] */
-  wd: tf.Tensor2D;
-  bd: tf.Tensor1D;
-  /** phase head (complex only) */
-  wp: tf.Tensor2D | null;
-  bp: tf.Tensor1D | null;
-}
-
-/** Matrix products used by a pass: differentiable (custom gradients) or plain. */
-interface Ops {
-  mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-  mmConst: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-  affine: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
-}
-
-const GRAD_OPS: Ops = { mm, mmConst: mmConstLeft, affine };
-const PLAIN_OPS: Ops = {
-  mm: (a, b) => tf.matMul(a, b),
-  mmConst: (a, b) => tf.matMul(a, b),
-  affine: (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D,
-};
-
-/** tf.tidy for results holding tensors in plain objects (nulls allowed). */
-function tidy<T>(fn: () => T): T {
-  return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as T;
-}
-
-function glorot(rng: Rng, shape: [number, number], fanIn: number, fanOut: number): tf.Variable {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const data = new Float32Array(shape[0] * shape[1]);
-  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * limit;
-  return tf.tidy(() => tf.variable(tf.tensor2d(data, shape), true));
-}
-
-function constVar(n: number, value: number): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.fill([n], value) as tf.Tensor1D, true));
-}
-
-/** Host-side description of the rows of a branched pass (see `runRows`). */
-interface RowSet {
-  /** number of rows R */
-  rows: number;
-  /** path-ordered bits, R·N */
-  bits: Uint8Array;
-  /** the first `roots` rows start at position 0 */
-  roots: number;
-  /** for rows ≥ roots: the row they copy their state from (< roots), and the position after whose
-   * GRU update they branch off; sorted by branch position ascending */
-  parent: Int32Array;
-  branch: Int32Array;
 }
 
 class RnnWavefunction implements Wavefunction {
@@ -248,9 +200,6 @@ class RnnWavefunction implements Wavefunction {
     const { layers } = this.opts;
     const [Cw, Cb, Cw2, Cb2] = this.C3;
     const row = (b: tf.Variable) => tf.reshape(b, [1, -1]) as tf.Tensor2D;
-    // Biases go to the fused matMul kernel, whose wasm version checks the rank of the shape its
-    // buffer was created with (a reshaped tensor keeps the original one): give each a fresh buffer.
-    const fresh = (b: tf.Tensor, k = 1) => tf.mul(b, k) as tf.Tensor1D;
     const A: Prepared['A'] = [null!, null!, null!];
     const W: Prepared['W'] = [];
     const b: Prepared['b'] = [];
@@ -269,13 +218,7 @@ class RnnWavefunction implements Wavefunction {
       }
       U.push([v.Uz as tf.Tensor2D, v.Ur as tf.Tensor2D, tf.mul(v.Un, 2)]);
     }
-    const wd = mmConstRight(this.Wo as tf.Tensor2D, this.D);
-    const bd = fresh(tf.reshape(mmConstRight(row(this.bo), this.D), [1]));
-    return {
-      A, W, b, U, wd, bd,
-      wp: this.Wp ? (this.Wp as tf.Tensor2D) : null,
-      bp: this.bp ? fresh(this.bp) : null,
-    };
+    return { A, W, b, U, ...prepareHead(this.Wo, this.bo, this.Wp, this.bp, this.D) };
   }
 
   /** Disposes the derived tensors of a no-gradient `prepare()` (never the variables). */
@@ -325,18 +268,6 @@ class RnnWavefunction implements Wavefunction {
   // ---------------------------------------------------------------------------------------------
   // host-side per-position inputs
 
-  /** Path-ordered bits of `count` configurations given in natural site order. */
-  private toPath(configs: Uint8Array | Float32Array, count: number, start = 0): Uint8Array {
-    const { nSites: N, order } = this.opts;
-    const out = new Uint8Array(count * N);
-    for (let r = 0; r < count; r++) {
-      const src = (start + r) * N;
-      const dst = r * N;
-      for (let j = 0; j < N; j++) out[dst + j] = configs[src + order[j]] > 0.5 ? 1 : 0;
-    }
-    return out;
-  }
-
   /** [A,3] first-layer indicator for position j from bits at j−1. */
   private indicator(bits: Uint8Array, A: number, j: number): tf.Tensor2D {
     const N = this.nSites;
@@ -349,53 +280,6 @@ class RnnWavefunction implements Wavefunction {
     return tf.tensor2d(d, [A, 3]);
   }
 
-  /**
-   * Multiplier and offset of the logit difference for position j: log p(x_j) = −softplus(m·d + k),
-   * m = −(2x_j − 1), k = m·shift, shift = +BIG when the down quota is used (up forced), −BIG when
-   * the up quota is used (down forced). `ups[r]` counts the up spins before position j.
-   */
-  private headArrays(bits: Uint8Array, ups: Int32Array, A: number, j: number): [Float32Array, Float32Array] {
-    const N = this.nSites;
-    const nUp = this.opts.nUp;
-    const m = new Float32Array(A);
-    const k = new Float32Array(A);
-    for (let r = 0; r < A; r++) {
-      const s = bits[r * N + j] === 1 ? -1 : 1;
-      m[r] = s;
-      if (nUp !== null) {
-        const up = ups[r];
-        if (up >= nUp) k[r] = -BIG * s; // up quota used: down forced
-        else if (j - up >= N - nUp) k[r] = BIG * s; // down quota used: up forced
-      }
-    }
-    return [m, k];
-  }
-
-  private headInputs(bits: Uint8Array, ups: Int32Array, A: number, j: number): [tf.Tensor2D, tf.Tensor2D] {
-    const [m, k] = this.headArrays(bits, ups, A, j);
-    return [tf.tensor2d(m, [A, 1]), tf.tensor2d(k, [A, 1])];
-  }
-
-  private oneHot(bits: Uint8Array, A: number, j: number): tf.Tensor2D {
-    const N = this.nSites;
-    const d = new Float32Array(A * 2);
-    for (let r = 0; r < A; r++) d[2 * r + bits[r * N + j]] = 1;
-    return tf.tensor2d(d, [A, 2]);
-  }
-
-  /** log p(x_j) summand (softplus form) and phase summand [A,2] for the active rows. */
-  private head(P: Prepared, ops: Ops, hTop: tf.Tensor2D, m: tf.Tensor2D, k: tf.Tensor2D, oh: tf.Tensor2D | null)
-    : [tf.Tensor2D, tf.Tensor2D | null] {
-    const d = ops.affine(hTop, P.wd, P.bd);
-    const sp = tf.softplus(tf.add(tf.mul(m, d), k)) as tf.Tensor2D;
-    let ph: tf.Tensor2D | null = null;
-    if (P.wp && P.bp && oh) {
-      const g = tf.mul(ops.affine(hTop, P.wp, P.bp), oh);
-      ph = tf.div(g, tf.add(tf.abs(g), 1)) as tf.Tensor2D;
-    }
-    return [sp, ph];
-  }
-
   // ---------------------------------------------------------------------------------------------
   // differentiable pass
 
@@ -403,7 +287,7 @@ class RnnWavefunction implements Wavefunction {
     const N = this.nSites;
     const B = configs.shape[0];
     if (configs.shape[1] !== N) throw new Error(`rnn.logPsi: expected [B, ${N}] configurations, got [${configs.shape}]`);
-    const bits = this.toPath(configs.dataSync() as Float32Array, B);
+    const bits = toPath(configs.dataSync() as Float32Array, B, this.opts.order);
     const g = this.opts.gradient;
     if (g === 'bptt') return this.logPsiBptt(bits, B);
     return this.logPsiTape(bits, B, g === 'tape' ? GRAD_OPS : PLAIN_OPS);
@@ -420,9 +304,8 @@ class RnnWavefunction implements Wavefunction {
       let pacc: tf.Tensor2D | null = null;
       for (let j = 0; j < N; j++) {
         const hn = this.gru(P, ops, this.indicator(bits, B, j), h);
-        const [m, k] = this.headInputs(bits, ups, B, j);
-        const oh = this.opts.complex ? this.oneHot(bits, B, j) : null;
-        const [sp, ph] = this.head(P, ops, hn[hn.length - 1], m, k, oh);
+        const [m, k, oh] = headInputs(bits, ups, B, j, N, this.opts.nUp, this.opts.complex);
+        const [sp, ph] = head(P, ops, hn[hn.length - 1], m, k, oh);
         acc = acc ? (tf.add(acc, sp) as tf.Tensor2D) : sp;
         if (ph) pacc = pacc ? (tf.add(pacc, ph) as tf.Tensor2D) : ph;
         for (let r = 0; r < B; r++) ups[r] += bits[r * N + j];
@@ -453,14 +336,10 @@ class RnnWavefunction implements Wavefunction {
     {
       const ups = new Int32Array(B);
       for (let j = 0; j < N; j++) {
-        const [m, k] = this.headArrays(bits, ups, B, j);
+        const [m, k] = headArrays(bits, ups, B, j, N, this.opts.nUp);
         ms.push(m);
         ks.push(k);
-        if (complex) {
-          const oh = new Float32Array(2 * B);
-          for (let r = 0; r < B; r++) oh[2 * r + bits[r * N + j]] = 1;
-          ohs.push(oh);
-        }
+        if (complex) ohs.push(oneHotArray(bits, B, j, N));
         const o = j * B * 3;
         for (let r = 0; r < B; r++) {
           ind[o + 3 * r + (j === 0 ? 2 : bits[r * N + j - 1])] = 1;
@@ -721,29 +600,15 @@ class RnnWavefunction implements Wavefunction {
         let a = acc;
         let pa = pacc;
         if (end > next) {
-          // Append the new rows: copies of their parents' rows, built on the host (the wasm
-          // gather kernel is ~20× slower than reading back, copying rows and concatenating
-          // along the outer axis, which is a plain memory copy).
-          const roots = rs.roots;
-          const append = (t: tf.Tensor2D): tf.Tensor2D => {
-            const w = t.shape[1];
-            // parents are the first `roots` rows: read only those
-            const src = (A > 2 * roots ? tf.slice(t, [0, 0], [roots, w]) : t).dataSync() as Float32Array;
-            const blk = new Float32Array((end - next) * w);
-            for (let r = next; r < end; r++) {
-              const p = rs.parent[r] * w;
-              blk.set(src.subarray(p, p + w), (r - next) * w);
-            }
-            return tf.concat([t, tf.tensor2d(blk, [end - next, w])], 0);
-          };
+          // append the new rows: copies of their parents' rows
+          const append = (t: tf.Tensor2D) => appendParentRows(t, rs.roots, rs.parent, next, end);
           hn = hn.map(append);
           a = append(a);
           if (pa) pa = append(pa);
         }
         const An = end > next ? end : A;
-        const [m, k] = this.headInputs(bits, ups, An, j);
-        const oh = complex ? this.oneHot(bits, An, j) : null;
-        const [sp, ph] = this.head(P, PLAIN_OPS, hn[hn.length - 1], m, k, oh);
+        const [m, k, oh] = headInputs(bits, ups, An, j, N, this.opts.nUp, complex);
+        const [sp, ph] = head(P, PLAIN_OPS, hn[hn.length - 1], m, k, oh);
         return { h: hn, acc: tf.add(a, sp) as tf.Tensor2D, pacc: ph && pa ? (tf.add(pa, ph) as tf.Tensor2D) : null };
       });
       tf.dispose(h.filter((t): t is tf.Tensor2D => t !== null));
@@ -759,125 +624,31 @@ class RnnWavefunction implements Wavefunction {
       // up counts of every row (active or not) from its own bits
       for (let r = 0; r < R; r++) ups[r] += bits[r * N + j];
     }
-    const accH = acc.dataSync();
-    const logAmp = new Float64Array(R);
-    for (let r = 0; r < R; r++) logAmp[r] = -0.5 * accH[r];
-    const phase = new Float64Array(R);
-    if (pacc) {
-      const p = pacc.dataSync();
-      for (let r = 0; r < R; r++) phase[r] = Math.PI * (p[2 * r] + p[2 * r + 1]);
-    }
+    const out = readAccumulators(acc, pacc, R);
     tf.dispose(h as tf.Tensor[]);
     tf.dispose(acc);
     if (pacc) tf.dispose(pacc);
-    return { logAmp, phase };
+    return out;
   }
 
   evaluate(configs: Uint8Array, count: number): HostLogPsi {
     const N = this.nSites;
     if (configs.length < count * N) throw new Error(`rnn.evaluate: need ${count * N} bits, got ${configs.length}`);
-    const logAmp = new Float64Array(count);
-    const phase = new Float64Array(count);
-    if (count === 0) return { logAmp, phase };
+    if (count === 0) return { logAmp: new Float64Array(0), phase: new Float64Array(0) };
     const P = tidy(() => this.prepare());
     try {
-      const chunk = this.opts.chunk;
-      for (let s = 0; s < count; s += chunk) {
-        const c = Math.min(chunk, count - s);
-        const res = this.runRows(P, {
-          rows: c, roots: c, bits: this.toPath(configs, c, s), parent: new Int32Array(c), branch: new Int32Array(c),
-        });
-        logAmp.set(res.logAmp, s);
-        phase.set(res.phase, s);
-      }
+      return evaluateChunked(configs, count, this.opts.order, this.opts.chunk, (rs) => this.runRows(P, rs));
     } finally {
       this.release(P);
     }
-    return { logAmp, phase };
   }
 
   evaluateConnected(parents: Uint8Array, conn: Connections): HostLogPsi {
-    const N = this.nSites;
-    const { order } = this.opts;
-    if (parents.length < conn.count * N) {
-      throw new Error(`rnn.evaluateConnected: need ${conn.count * N} parent bits, got ${parents.length}`);
-    }
-    const K = conn.offsets[conn.count] ?? 0;
-    const logAmp = new Float64Array(K);
-    const phase = new Float64Array(K);
-    if (K === 0) return { logAmp, phase };
-    if (conn.nSites !== N) throw new Error(`rnn.evaluateConnected: connections are for ${conn.nSites} sites, not ${N}`);
-    // branch position of each entry: first path position where it differs from its parent
-    // (an entry equal to its parent branches at the last position: same result)
-    const firstDiff = new Int32Array(K);
-    for (let k = 0; k < K; k++) {
-      const p = conn.parent[k];
-      let j = 0;
-      while (j < N - 1 && conn.configs[k * N + order[j]] === parents[p * N + order[j]]) j++;
-      firstDiff[k] = j;
-    }
-    // units: a parent with (a slice of) its entries, at most chunk−1 entries each
-    const chunk = this.opts.chunk;
-    const units: [number, number, number][] = [];
-    for (let p = 0; p < conn.count; p++) {
-      for (let a = conn.offsets[p]; a < conn.offsets[p + 1]; a += chunk - 1) {
-        units.push([p, a, Math.min(a + chunk - 1, conn.offsets[p + 1])]);
-      }
-    }
     const P = tidy(() => this.prepare());
     try {
-      let u0 = 0;
-      while (u0 < units.length) {
-        let rows = 0;
-        let u1 = u0;
-        while (u1 < units.length && rows + 1 + units[u1][2] - units[u1][1] <= chunk) {
-          rows += 1 + units[u1][2] - units[u1][1];
-          u1++;
-        }
-        this.connectedChunk(P, parents, conn, firstDiff, units.slice(u0, u1), rows, logAmp, phase);
-        u0 = u1;
-      }
+      return evaluateConnectedChunked(parents, conn, this.opts.order, this.opts.chunk, 'rnn', (rs) => this.runRows(P, rs));
     } finally {
       this.release(P);
-    }
-    return { logAmp, phase };
-  }
-
-  private connectedChunk(
-    P: Prepared, parents: Uint8Array, conn: Connections, firstDiff: Int32Array,
-    units: [number, number, number][], rows: number, logAmp: Float64Array, phase: Float64Array,
-  ): void {
-    const N = this.nSites;
-    const order = this.opts.order;
-    const roots = units.length;
-    // children sorted by branch position (counting sort, stable)
-    const counts = new Int32Array(N + 1);
-    for (const [, a, b] of units) for (let k = a; k < b; k++) counts[firstDiff[k] + 1]++;
-    for (let j = 0; j < N; j++) counts[j + 1] += counts[j];
-    const entry = new Int32Array(rows - roots);
-    const parentRow = new Int32Array(rows);
-    const branch = new Int32Array(rows);
-    units.forEach(([, a, b], u) => {
-      for (let k = a; k < b; k++) {
-        const pos = counts[firstDiff[k]]++;
-        entry[pos] = k;
-        parentRow[roots + pos] = u;
-        branch[roots + pos] = firstDiff[k];
-      }
-    });
-    const bits = new Uint8Array(rows * N);
-    units.forEach(([p], u) => {
-      for (let j = 0; j < N; j++) bits[u * N + j] = parents[p * N + order[j]];
-    });
-    for (let c = 0; c < entry.length; c++) {
-      const k = entry[c];
-      const dst = (roots + c) * N;
-      for (let j = 0; j < N; j++) bits[dst + j] = conn.configs[k * N + order[j]];
-    }
-    const res = this.runRows(P, { rows, roots, bits, parent: parentRow, branch });
-    for (let c = 0; c < entry.length; c++) {
-      logAmp[entry[c]] = res.logAmp[roots + c];
-      phase[entry[c]] = res.phase[roots + c];
     }
   }
 
@@ -909,20 +680,10 @@ class RnnWavefunction implements Wavefunction {
           const d = res.d.dataSync();
           res.d.dispose();
           rng.fill(u);
-          for (let r = 0; r < B; r++) {
-            let x: number;
-            if (nUp !== null && ups[r] >= nUp) x = 0;
-            else if (nUp !== null && j - ups[r] >= N - nUp) x = 1;
-            else x = u[r] * (1 + Math.exp(-d[r])) < 1 ? 1 : 0; // u < σ(d)
-            bits[r * N + j] = x;
-            ups[r] += x;
-          }
+          drawPosition(d, u, bits, ups, B, j, N, nUp);
         }
         tf.dispose(h as tf.Tensor[]);
-        for (let r = 0; r < B; r++) {
-          const dst = (s + r) * N;
-          for (let j = 0; j < N; j++) out[dst + order[j]] = bits[r * N + j];
-        }
+        fromPath(bits, B, order, out, s);
       }
     } finally {
       this.release(P);

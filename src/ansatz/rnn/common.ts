@@ -1,0 +1,303 @@
+/**
+ * Pieces shared by the autoregressive recurrent wavefunctions (`rnn.ts`, the 1D GRU RNN along a
+ * path, and `rnn2d.ts`, the 2D RNN along the zigzag path): host-side per-position inputs, the
+ * Dense(2)+softmax head with the U(1) constraint, the growing-batch bookkeeping of prefix-sharing
+ * evaluation (rows that branch off a parent), chunking, and the sampling draw.
+ *
+ * Conventions (see rnn.ts): bits are path-ordered, row r at r·N; the head reads the logit
+ * difference d = l_1 − l_0 and log p(x_j) = −softplus(m·d + k) with m = −(2x_j − 1) and k the
+ * constraint shift (±BIG for a forced outcome, so a forbidden one gets log p ≈ −BIG).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Connections } from '../../hamiltonian/types.js';
+import type { Rng } from '../../rng.js';
+import type { HostLogPsi } from '../wavefunction.js';
+import { affine, mm, mmConstLeft, mmConstRight } from './ops.js';
+
+/** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
+export const BIG = 1e4;
+
+/** Matrix products used by a pass: differentiable (custom gradients) or plain. */
+export interface Ops {
+  mm: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+  mmConst: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+  affine: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}
+
+export const GRAD_OPS: Ops = { mm, mmConst: mmConstLeft, affine };
+export const PLAIN_OPS: Ops = {
+  mm: (a, b) => tf.matMul(a, b),
+  mmConst: (a, b) => tf.matMul(a, b),
+  affine: (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D,
+};
+
+/** tf.tidy for results holding tensors in plain objects (nulls allowed). */
+export function tidy<T>(fn: () => T): T {
+  return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as T;
+}
+
+/** Glorot-uniform [rows, cols] variable with the given fans. */
+export function glorot(rng: Rng, shape: [number, number], fanIn: number, fanOut: number): tf.Variable {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const data = new Float32Array(shape[0] * shape[1]);
+  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * limit;
+  return tf.tidy(() => tf.variable(tf.tensor2d(data, shape), true));
+}
+
+export function constVar(n: number, value: number): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.fill([n], value) as tf.Tensor1D, true));
+}
+
+/**
+ * A copy of a rank-1 tensor in a fresh buffer (times k). Biases go to the fused matMul kernel,
+ * whose wasm version checks the rank of the shape its buffer was created with (a reshaped tensor
+ * keeps the original one).
+ */
+export function fresh(b: tf.Tensor, k = 1): tf.Tensor1D {
+  return tf.mul(b, k) as tf.Tensor1D;
+}
+
+/** Per-pass head weights: logit difference [H,1] and [1]; phase head [H,2] and [2] (complex). */
+export interface HeadWeights {
+  wd: tf.Tensor2D;
+  bd: tf.Tensor1D;
+  wp: tf.Tensor2D | null;
+  bp: tf.Tensor1D | null;
+}
+
+/** Head weights from the Dense(2) variables; `D` is the constant [[−1],[1]]. Differentiable. */
+export function prepareHead(Wo: tf.Variable, bo: tf.Variable, Wp: tf.Variable | null, bp: tf.Variable | null, D: tf.Tensor2D): HeadWeights {
+  const wd = mmConstRight(Wo as tf.Tensor2D, D);
+  const bd = fresh(tf.reshape(mmConstRight(tf.reshape(bo, [1, -1]) as tf.Tensor2D, D), [1]));
+  return { wd, bd, wp: Wp ? (Wp as tf.Tensor2D) : null, bp: bp ? fresh(bp) : null };
+}
+
+/** Path-ordered bits of `count` configurations given in natural site order (from row `start`). */
+export function toPath(configs: Uint8Array | Float32Array, count: number, order: readonly number[], start = 0): Uint8Array {
+  const N = order.length;
+  const out = new Uint8Array(count * N);
+  for (let r = 0; r < count; r++) {
+    const src = (start + r) * N;
+    const dst = r * N;
+    for (let j = 0; j < N; j++) out[dst + j] = configs[src + order[j]] > 0.5 ? 1 : 0;
+  }
+  return out;
+}
+
+/**
+ * Multiplier and offset of the logit difference for position j: log p(x_j) = −softplus(m·d + k),
+ * m = −(2x_j − 1), k = m·shift, shift = +BIG when the down quota is used (up forced), −BIG when
+ * the up quota is used (down forced). `ups[r]` counts the up spins before position j.
+ */
+export function headArrays(bits: Uint8Array, ups: Int32Array, A: number, j: number, N: number, nUp: number | null): [Float32Array, Float32Array] {
+  const m = new Float32Array(A);
+  const k = new Float32Array(A);
+  for (let r = 0; r < A; r++) {
+    const s = bits[r * N + j] === 1 ? -1 : 1;
+    m[r] = s;
+    if (nUp !== null) {
+      const up = ups[r];
+      if (up >= nUp) k[r] = -BIG * s; // up quota used: down forced
+      else if (j - up >= N - nUp) k[r] = BIG * s; // down quota used: up forced
+    }
+  }
+  return [m, k];
+}
+
+/** [A,2] one-hot of the bits at position j. */
+export function oneHotArray(bits: Uint8Array, A: number, j: number, N: number): Float32Array {
+  const d = new Float32Array(A * 2);
+  for (let r = 0; r < A; r++) d[2 * r + bits[r * N + j]] = 1;
+  return d;
+}
+
+/** Head inputs of position j as tensors: [m, k] and the one-hot (complex only). */
+export function headInputs(bits: Uint8Array, ups: Int32Array, A: number, j: number, N: number, nUp: number | null, complex: boolean)
+  : [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | null] {
+  const [m, k] = headArrays(bits, ups, A, j, N, nUp);
+  return [tf.tensor2d(m, [A, 1]), tf.tensor2d(k, [A, 1]), complex ? tf.tensor2d(oneHotArray(bits, A, j, N), [A, 2]) : null];
+}
+
+/** log p(x_j) summand (softplus form, [A,1]) and phase summand [A,2] for the active rows. */
+export function head(P: HeadWeights, ops: Ops, hTop: tf.Tensor2D, m: tf.Tensor2D, k: tf.Tensor2D, oh: tf.Tensor2D | null)
+  : [tf.Tensor2D, tf.Tensor2D | null] {
+  const d = ops.affine(hTop, P.wd, P.bd);
+  const sp = tf.softplus(tf.add(tf.mul(m, d), k)) as tf.Tensor2D;
+  let ph: tf.Tensor2D | null = null;
+  if (P.wp && P.bp && oh) {
+    const g = tf.mul(ops.affine(hTop, P.wp, P.bp), oh);
+    ph = tf.div(g, tf.add(tf.abs(g), 1)) as tf.Tensor2D;
+  }
+  return [sp, ph];
+}
+
+/** Host log|ψ| = −½·Σ softplus and arg ψ = π·Σ softsign from the accumulators of R rows. */
+export function readAccumulators(acc: tf.Tensor2D, pacc: tf.Tensor2D | null, R: number): HostLogPsi {
+  const accH = acc.dataSync();
+  const logAmp = new Float64Array(R);
+  for (let r = 0; r < R; r++) logAmp[r] = -0.5 * accH[r];
+  const phase = new Float64Array(R);
+  if (pacc) {
+    const p = pacc.dataSync();
+    for (let r = 0; r < R; r++) phase[r] = Math.PI * (p[2 * r] + p[2 * r + 1]);
+  }
+  return { logAmp, phase };
+}
+
+/**
+ * Draws the bits of position j for B rows from the logit differences `d` (u < σ(d) ⇒ up), with
+ * the U(1) constraint forcing the outcome once a quota is used; updates `ups`.
+ */
+export function drawPosition(d: ArrayLike<number>, u: Float64Array, bits: Uint8Array, ups: Int32Array, B: number, j: number, N: number, nUp: number | null): void {
+  for (let r = 0; r < B; r++) {
+    let x: number;
+    if (nUp !== null && ups[r] >= nUp) x = 0;
+    else if (nUp !== null && j - ups[r] >= N - nUp) x = 1;
+    else x = u[r] * (1 + Math.exp(-d[r])) < 1 ? 1 : 0; // u < σ(d)
+    bits[r * N + j] = x;
+    ups[r] += x;
+  }
+}
+
+/** Natural-order samples from path-ordered bits of B rows, written at row `start` of `out`. */
+export function fromPath(bits: Uint8Array, B: number, order: readonly number[], out: Uint8Array, start: number): void {
+  const N = order.length;
+  for (let r = 0; r < B; r++) {
+    const dst = (start + r) * N;
+    for (let j = 0; j < N; j++) out[dst + order[j]] = bits[r * N + j];
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// prefix-sharing passes
+
+/** Host-side description of the rows of a branched pass. */
+export interface RowSet {
+  /** number of rows R */
+  rows: number;
+  /** path-ordered bits, R·N */
+  bits: Uint8Array;
+  /** the first `roots` rows start at position 0 */
+  roots: number;
+  /** for rows ≥ roots: the row they copy their state from (< roots), and the position after whose
+   * recurrent update they branch off; sorted by branch position ascending */
+  parent: Int32Array;
+  branch: Int32Array;
+}
+
+/**
+ * `t` with rows `from`..`to`−1 appended, each a copy of row `parent[r]` (< roots) of `t`. Built
+ * on the host: the wasm gather kernel is ~20× slower than reading back the parent rows, copying
+ * and concatenating along the outer axis (a plain memory copy).
+ */
+export function appendParentRows(t: tf.Tensor2D, roots: number, parent: Int32Array, from: number, to: number): tf.Tensor2D {
+  const w = t.shape[1];
+  // parents are the first `roots` rows: read only those
+  const src = (t.shape[0] > 2 * roots ? tf.slice(t, [0, 0], [roots, w]) : t).dataSync() as Float32Array;
+  const blk = new Float32Array((to - from) * w);
+  for (let r = from; r < to; r++) {
+    const p = parent[r] * w;
+    blk.set(src.subarray(p, p + w), (r - from) * w);
+  }
+  return tf.concat([t, tf.tensor2d(blk, [to - from, w])], 0);
+}
+
+/** Runs `count` natural-order configurations through `run` in passes of at most `chunk` rows. */
+export function evaluateChunked(
+  configs: Uint8Array, count: number, order: readonly number[], chunk: number, run: (rs: RowSet) => HostLogPsi,
+): HostLogPsi {
+  const logAmp = new Float64Array(count);
+  const phase = new Float64Array(count);
+  for (let s = 0; s < count; s += chunk) {
+    const c = Math.min(chunk, count - s);
+    const res = run({ rows: c, roots: c, bits: toPath(configs, c, order, s), parent: new Int32Array(c), branch: new Int32Array(c) });
+    logAmp.set(res.logAmp, s);
+    phase.set(res.phase, s);
+  }
+  return { logAmp, phase };
+}
+
+/**
+ * Prefix-sharing evaluation of connected configurations: parents and their connected entries
+ * run as one growing batch of at most `chunk` rows per pass; an entry joins, with a copy of its
+ * parent's state, at the first path position where it differs (an entry equal to its parent
+ * branches at the last position: same result). Returns log ψ per entry.
+ */
+export function evaluateConnectedChunked(
+  parents: Uint8Array, conn: Connections, order: readonly number[], chunk: number, name: string,
+  run: (rs: RowSet) => HostLogPsi,
+): HostLogPsi {
+  const N = order.length;
+  if (parents.length < conn.count * N) {
+    throw new Error(`${name}.evaluateConnected: need ${conn.count * N} parent bits, got ${parents.length}`);
+  }
+  const K = conn.offsets[conn.count] ?? 0;
+  const logAmp = new Float64Array(K);
+  const phase = new Float64Array(K);
+  if (K === 0) return { logAmp, phase };
+  if (conn.nSites !== N) throw new Error(`${name}.evaluateConnected: connections are for ${conn.nSites} sites, not ${N}`);
+  const firstDiff = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    const p = conn.parent[k];
+    let j = 0;
+    while (j < N - 1 && conn.configs[k * N + order[j]] === parents[p * N + order[j]]) j++;
+    firstDiff[k] = j;
+  }
+  // units: a parent with (a slice of) its entries, at most chunk−1 entries each
+  const units: [number, number, number][] = [];
+  for (let p = 0; p < conn.count; p++) {
+    for (let a = conn.offsets[p]; a < conn.offsets[p + 1]; a += chunk - 1) {
+      units.push([p, a, Math.min(a + chunk - 1, conn.offsets[p + 1])]);
+    }
+  }
+  let u0 = 0;
+  while (u0 < units.length) {
+    let rows = 0;
+    let u1 = u0;
+    while (u1 < units.length && rows + 1 + units[u1][2] - units[u1][1] <= chunk) {
+      rows += 1 + units[u1][2] - units[u1][1];
+      u1++;
+    }
+    connectedPass(parents, conn, order, firstDiff, units.slice(u0, u1), rows, run, logAmp, phase);
+    u0 = u1;
+  }
+  return { logAmp, phase };
+}
+
+function connectedPass(
+  parents: Uint8Array, conn: Connections, order: readonly number[], firstDiff: Int32Array,
+  units: [number, number, number][], rows: number, run: (rs: RowSet) => HostLogPsi,
+  logAmp: Float64Array, phase: Float64Array,
+): void {
+  const N = order.length;
+  const roots = units.length;
+  // children sorted by branch position (counting sort, stable)
+  const counts = new Int32Array(N + 1);
+  for (const [, a, b] of units) for (let k = a; k < b; k++) counts[firstDiff[k] + 1]++;
+  for (let j = 0; j < N; j++) counts[j + 1] += counts[j];
+  const entry = new Int32Array(rows - roots);
+  const parentRow = new Int32Array(rows);
+  const branch = new Int32Array(rows);
+  units.forEach(([, a, b], u) => {
+    for (let k = a; k < b; k++) {
+      const pos = counts[firstDiff[k]]++;
+      entry[pos] = k;
+      parentRow[roots + pos] = u;
+      branch[roots + pos] = firstDiff[k];
+    }
+  });
+  const bits = new Uint8Array(rows * N);
+  units.forEach(([p], u) => {
+    for (let j = 0; j < N; j++) bits[u * N + j] = parents[p * N + order[j]];
+  });
+  for (let c = 0; c < entry.length; c++) {
+    const k = entry[c];
+    const dst = (roots + c) * N;
+    for (let j = 0; j < N; j++) bits[dst + j] = conn.configs[k * N + order[j]];
+  }
+  const res = run({ rows, roots, bits, parent: parentRow, branch });
+  for (let c = 0; c < entry.length; c++) {
+    logAmp[entry[c]] = res.logAmp[roots + c];
+    phase[entry[c]] = res.phase[roots + c];
+  }
+}
