@@ -4,8 +4,9 @@
  * initialisation and sampling are reproducible independently.
  */
 import { createFlow } from '../ansatz/flow.js';
-import { createRbm } from '../ansatz/rbm.js';
+import { chainTranslations, createRbm } from '../ansatz/rbm.js';
 import { createRnn } from '../ansatz/rnn.js';
+import { createRnn2d } from '../ansatz/rnn2d.js';
 import { withSignRule } from '../ansatz/sign.js';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { InputError } from '../errors.js';
@@ -89,6 +90,13 @@ export function buildWavefunction(cfg: ExperimentConfig, parts: ModelParts, rng:
   switch (cfg.ansatz) {
     case 'rnn':
       return withSignRule(createRnn({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng), cfg.sign, lattice);
+    case 'rnn2d': {
+      // the 2D RNN walks its own zigzag path (the snake order) and has one recurrent layer
+      if (lattice.kind !== 'square') throw new InputError('the rnn2d ansatz needs --lattice square (use rnn on chains)', 'ansatz');
+      if (layers !== 1) throw new InputError('the rnn2d ansatz has a single recurrent layer (omit --layers)', 'layers');
+      const [lx, ly] = lattice.size;
+      return withSignRule(createRnn2d({ lx, ly, hidden, cell: cfg.cell, complex: cfg.phase, nUp }, rng), cfg.sign, lattice);
+    }
     case 'flow':
       // The flow and the RBM carry the sign themselves (their fast paths need the bare ansatz).
       return createFlow(
@@ -97,12 +105,26 @@ export function buildWavefunction(cfg: ExperimentConfig, parts: ModelParts, rng:
       );
     case 'rbm':
       return createRbm(
-        { nSites, alpha: cfg.alpha, complex: !cfg.real, signSites: cfg.sign === 'marshall' ? sublatticeA : null },
+        {
+          nSites,
+          alpha: cfg.alpha,
+          complex: !cfg.real,
+          signSites: cfg.sign === 'marshall' ? sublatticeA : null,
+          symmetries: cfg.symmetric ? translations(lattice) : null,
+        },
         rng,
       );
     default:
       throw new InputError(`ansatz "${cfg.ansatz}" is not available in this build`, 'ansatz');
   }
+}
+
+/** Translations of a periodic chain, for the symmetric RBM. */
+function translations(lattice: Lattice): number[][] {
+  if (lattice.kind !== 'chain' || lattice.bc !== 'periodic') {
+    throw new InputError(`translation symmetry needs a periodic chain (got ${lattice.describe()})`, 'symmetric');
+  }
+  return chainTranslations(lattice.nSites);
 }
 
 export function buildSampler(cfg: ExperimentConfig, wf: Wavefunction, parts: ModelParts, rng: Rng): Sampler {
@@ -111,7 +133,13 @@ export function buildSampler(cfg: ExperimentConfig, wf: Wavefunction, parts: Mod
     if (!wf.sample) throw new InputError(`the ${cfg.ansatz} ansatz has no exact sampler; use --sampler metropolis`, 'sampler');
     return new ExactSampler(wf, rng);
   }
-  return new MetropolisSampler(wf, { chains: cfg.chains, burnIn: cfg['burn-in'], nUp: parts.nUp }, rng);
+  // Exchange moves (fixed S^z) swap nearest neighbours: adjacent swaps reach every configuration
+  // of the sector and are accepted far more often than swaps of distant sites in an antiferromagnet.
+  return new MetropolisSampler(
+    wf,
+    { chains: cfg.chains, burnIn: cfg['burn-in'], nUp: parts.nUp, exchangeBonds: parts.lattice.bonds('nearest') },
+    rng,
+  );
 }
 
 export function optimizerKind(cfg: ExperimentConfig): 'adam' | 'sr' {
@@ -121,5 +149,10 @@ export function optimizerKind(cfg: ExperimentConfig): 'adam' | 'sr' {
 export function buildOptimizer(cfg: ExperimentConfig, wf: Wavefunction): Optimizer {
   const kind = optimizerKind(cfg);
   if (kind === 'adam') return new AdamOptimizer(wf, { lr: cfg.lr ?? 5e-3, decay: cfg['lr-decay'] });
-  return new StochasticReconfiguration(wf, { learningRate: cfg.lr ?? 0.05, diagShift: cfg['diag-shift'] });
+  return new StochasticReconfiguration(wf, {
+    learningRate: cfg.lr ?? 0.05,
+    diagShift: cfg['diag-shift'],
+    diagShiftDecay: cfg['diag-shift-decay'],
+    diagShiftMin: Math.min(cfg['diag-shift-min'], cfg['diag-shift']),
+  });
 }

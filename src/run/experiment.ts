@@ -42,6 +42,7 @@ export const OPTIONS = {
   cell: { type: 'string', group: ANSATZ, default: 'gated', choices: ['plain', 'gated'], describe: 'rnn2d cell: the paper\'s plain ELU cell or a GRU-style gated cell' },
   alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
   real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
+  symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, α(N+1)+1 parameters (periodic chains; Carleo & Troyer 2017)' },
 
   sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
   chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
@@ -49,7 +50,9 @@ export const OPTIONS = {
   optimizer: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'adam', 'sr'], describe: 'auto: sr for rbm, adam otherwise' },
   lr: { type: 'number', group: SAMPLING, min: 0, describe: 'learning rate (default: 5e-3 adam, 0.05 sr)' },
   'lr-decay': { type: 'number', group: SAMPLING, min: 0, default: 1000, describe: 'Adam schedule lr/(1 + step/decay); 0 = constant' },
-  'diag-shift': { type: 'number', group: SAMPLING, min: 0, default: 0.01, describe: 'SR diagonal shift' },
+  'diag-shift': { type: 'number', group: SAMPLING, min: 0, default: 0.01, describe: 'SR diagonal shift λ0 (added to the diagonal of S)' },
+  'diag-shift-decay': { type: 'number', group: SAMPLING, min: 0, default: 1, describe: 'SR shift schedule λ_t = max(min, λ0·decay^t); 1 = constant' },
+  'diag-shift-min': { type: 'number', group: SAMPLING, min: 0, default: 0.001, describe: 'SR shift floor' },
   samples: { type: 'integer', group: SAMPLING, min: 1, default: 500, describe: 'samples per step' },
   steps: { type: 'integer', group: SAMPLING, min: 0, default: 500, describe: 'optimisation steps' },
   'budget-seconds': { type: 'number', group: SAMPLING, min: 0, describe: 'wall-clock training budget (s): training ends, completed, at the first step boundary past it or after --steps, whichever comes first' },
@@ -89,6 +92,7 @@ export interface ExperimentConfig {
   cell: 'plain' | 'gated';
   alpha: number;
   real: boolean;
+  symmetric: boolean;
   sampler: 'auto' | 'exact' | 'metropolis';
   chains: number;
   'burn-in': number;
@@ -96,6 +100,8 @@ export interface ExperimentConfig {
   lr?: number;
   'lr-decay': number;
   'diag-shift': number;
+  'diag-shift-decay': number;
+  'diag-shift-min': number;
   samples: number;
   steps: number;
   'budget-seconds'?: number;
