@@ -43,8 +43,8 @@ import type { Connections } from '../hamiltonian/types.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { mmConstLeft } from './rnn/ops.js';
 import {
-  appendParentRows, constVar, drawPosition, evaluateChunked, evaluateConnectedChunked, fresh, fromPath, glorot, head,
-  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, tidy, toPath,
+  appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
+  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
 
@@ -131,8 +131,8 @@ class RnnWavefunction implements Wavefunction {
   private readonly layerVars: LayerVars[] = [];
   private readonly Wo: tf.Variable;
   private readonly bo: tf.Variable;
-  private readonly Wp: tf.Variable | null = null;
-  private readonly bp: tf.Variable | null = null;
+  private readonly Wp: tf.Variable | null;
+  private readonly bp: tf.Variable | null;
   /** constants */
   private readonly C3: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   private readonly D: tf.Tensor2D;
@@ -157,14 +157,9 @@ class RnnWavefunction implements Wavefunction {
       this.layerVars.push(lv);
       vars.push(lv.Wz, lv.Wr, lv.Wn, lv.Uz, lv.Ur, lv.Un, lv.bz, lv.br, lv.bn);
     }
-    this.Wo = glorot(rng, [H, 2], H, 2);
-    this.bo = constVar(2, 0);
-    vars.push(this.Wo, this.bo);
-    if (complex) {
-      this.Wp = glorot(rng, [H, 2], H, 2);
-      this.bp = constVar(2, 0);
-      vars.push(this.Wp, this.bp);
-    }
+    const headVars = createHeadVariables(rng, H, complex);
+    ({ Wo: this.Wo, bo: this.bo, Wp: this.Wp, bp: this.bp } = headVars);
+    vars.push(...headVars.list);
     this.variables = vars;
     // [3,2] selector for the one-hot rows, [3,1] for the bias; ×2 versions for the candidate.
     this.C3 = [
@@ -653,42 +648,35 @@ class RnnWavefunction implements Wavefunction {
   }
 
   /**
-   * Exact ancestral sampling, position by position, in batches of `chunk` samples: for each batch
-   * and position one uniform per sample is drawn from `rng` (also where the constraint forces the
-   * outcome). Same seed and same `chunk` ⇒ same samples.
+   * Exact ancestral sampling, position by position, in batches of `chunk` samples (see
+   * `sampleChunked`): same seed and same `chunk` ⇒ same samples.
    */
   sample(count: number, rng: Rng): Uint8Array {
-    const { nSites: N, order, nUp, chunk } = this.opts;
-    const out = new Uint8Array(count * N);
-    if (count === 0) return out;
+    const { order, nUp, chunk, layers } = this.opts;
+    if (count === 0) return new Uint8Array(0);
     const P = tidy(() => this.prepare());
     try {
-      for (let s = 0; s < count; s += chunk) {
-        const B = Math.min(chunk, count - s);
-        const bits = new Uint8Array(B * N);
-        const ups = new Int32Array(B);
-        const u = new Float64Array(B);
-        let h: (tf.Tensor2D | null)[] = new Array(this.opts.layers).fill(null);
-        for (let j = 0; j < N; j++) {
-          const res = tidy(() => {
-            const hn = this.gru(P, PLAIN_OPS, this.indicator(bits, B, j), h);
-            const d = PLAIN_OPS.affine(hn[hn.length - 1], P.wd, P.bd);
-            return { h: hn, d };
-          });
-          tf.dispose(h.filter((t): t is tf.Tensor2D => t !== null));
-          h = res.h;
-          const d = res.d.dataSync();
-          res.d.dispose();
-          rng.fill(u);
-          drawPosition(d, u, bits, ups, B, j, N, nUp);
-        }
-        tf.dispose(h as tf.Tensor[]);
-        fromPath(bits, B, order, out, s);
-      }
+      return sampleChunked(count, order, chunk, nUp, rng, (B) => {
+        let h: (tf.Tensor2D | null)[] = new Array(layers).fill(null);
+        const live = () => h.filter((t): t is tf.Tensor2D => t !== null);
+        return {
+          step: (j, bits) => {
+            const res = tidy(() => {
+              const hn = this.gru(P, PLAIN_OPS, this.indicator(bits, B, j), h);
+              return { h: hn, d: PLAIN_OPS.affine(hn[hn.length - 1], P.wd, P.bd) };
+            });
+            tf.dispose(live());
+            h = res.h;
+            const d = res.d.dataSync();
+            res.d.dispose();
+            return d;
+          },
+          dispose: () => tf.dispose(live()),
+        };
+      });
     } finally {
       this.release(P);
     }
-    return out;
   }
 }
 

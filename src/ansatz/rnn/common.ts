@@ -57,6 +57,17 @@ export function fresh(b: tf.Tensor, k = 1): tf.Tensor1D {
   return tf.mul(b, k) as tf.Tensor1D;
 }
 
+/** The Dense(2) head variables [H,2], [2] and, for the complex RNN, the phase head's; `list` in variable order. */
+export function createHeadVariables(rng: Rng, H: number, complex: boolean)
+  : { Wo: tf.Variable; bo: tf.Variable; Wp: tf.Variable | null; bp: tf.Variable | null; list: tf.Variable[] } {
+  const Wo = glorot(rng, [H, 2], H, 2);
+  const bo = constVar(2, 0);
+  if (!complex) return { Wo, bo, Wp: null, bp: null, list: [Wo, bo] };
+  const Wp = glorot(rng, [H, 2], H, 2);
+  const bp = constVar(2, 0);
+  return { Wo, bo, Wp, bp, list: [Wo, bo, Wp, bp] };
+}
+
 /** Per-pass head weights: logit difference [H,1] and [1]; phase head [H,2] and [2] (complex). */
 export interface HeadWeights {
   wd: tf.Tensor2D;
@@ -148,7 +159,7 @@ export function readAccumulators(acc: tf.Tensor2D, pacc: tf.Tensor2D | null, R: 
  * Draws the bits of position j for B rows from the logit differences `d` (u < σ(d) ⇒ up), with
  * the U(1) constraint forcing the outcome once a quota is used; updates `ups`.
  */
-export function drawPosition(d: ArrayLike<number>, u: Float64Array, bits: Uint8Array, ups: Int32Array, B: number, j: number, N: number, nUp: number | null): void {
+function drawPosition(d: ArrayLike<number>, u: Float64Array, bits: Uint8Array, ups: Int32Array, B: number, j: number, N: number, nUp: number | null): void {
   for (let r = 0; r < B; r++) {
     let x: number;
     if (nUp !== null && ups[r] >= nUp) x = 0;
@@ -159,13 +170,45 @@ export function drawPosition(d: ArrayLike<number>, u: Float64Array, bits: Uint8A
   }
 }
 
-/** Natural-order samples from path-ordered bits of B rows, written at row `start` of `out`. */
-export function fromPath(bits: Uint8Array, B: number, order: readonly number[], out: Uint8Array, start: number): void {
+/** One batch of ancestral sampling: the recurrent state of B rows, advanced position by position. */
+export interface SampleBatch {
+  /** advances to position j (bits before j are drawn) and returns the logit differences d of B rows */
+  step(j: number, bits: Uint8Array): ArrayLike<number>;
+  /** releases the batch's state tensors */
+  dispose(): void;
+}
+
+/**
+ * Exact ancestral sampling along `order`, in batches of `chunk` samples: for each batch and
+ * position one uniform per sample is drawn from `rng` (also where the constraint forces the
+ * outcome). Same seed and same `chunk` ⇒ same samples. Returns count·N bits in natural order.
+ */
+export function sampleChunked(
+  count: number, order: readonly number[], chunk: number, nUp: number | null, rng: Rng, begin: (B: number) => SampleBatch,
+): Uint8Array {
   const N = order.length;
-  for (let r = 0; r < B; r++) {
-    const dst = (start + r) * N;
-    for (let j = 0; j < N; j++) out[dst + order[j]] = bits[r * N + j];
+  const out = new Uint8Array(count * N);
+  for (let s = 0; s < count; s += chunk) {
+    const B = Math.min(chunk, count - s);
+    const bits = new Uint8Array(B * N);
+    const ups = new Int32Array(B);
+    const u = new Float64Array(B);
+    const batch = begin(B);
+    try {
+      for (let j = 0; j < N; j++) {
+        const d = batch.step(j, bits);
+        rng.fill(u);
+        drawPosition(d, u, bits, ups, B, j, N, nUp);
+      }
+    } finally {
+      batch.dispose();
+    }
+    for (let r = 0; r < B; r++) {
+      const dst = (s + r) * N;
+      for (let j = 0; j < N; j++) out[dst + order[j]] = bits[r * N + j];
+    }
   }
+  return out;
 }
 
 // -------------------------------------------------------------------------------------------------
