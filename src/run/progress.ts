@@ -116,7 +116,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       `ETA ${step >= total ? '0s' : formatDuration(eta)}`,
     ];
     const text = parts.join('  ');
-    const columns = out.columns ?? 100;
+    const columns = out.columns || 100; // 0 when the terminal size is unknown (e.g. under `script`)
     const barWidth = Math.max(0, Math.min(30, columns - text.length - 4));
     const full = total > 0 ? Math.round((Math.min(step, total) / total) * barWidth) : barWidth;
     const bar = barWidth >= 5 ? `[${'█'.repeat(full)}${'░'.repeat(barWidth - full)}] ` : '';
