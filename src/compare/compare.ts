@@ -164,7 +164,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   const first = plans[0]!.config;
   const dir = createRunDir(opts.out ?? opts.flags.out ?? opts.base.out, first.model.replace(/^.*[/\\]/, '').replace(/\.json$/, ''), 'compare');
   const rows: CompareRow[] = [];
-  const history: { name: string; step: number[]; relativeError: number[] }[] = [];
+  const history: { name: string; step: number[]; energy: number[] }[] = [];
   const configs: Record<string, ExperimentConfig> = {};
   let status: CompareResult['status'] = 'completed';
   let exact: { energy: number | null; method: string | null } = { energy: null, method: null };
@@ -203,7 +203,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
       sampler: summary.sampler,
       ...(summary.message ? { message: summary.message } : {}),
     });
-    history.push({ name: label, step: column(metrics, 'step'), relativeError: column(metrics, 'relative_error') });
+    history.push({ name: label, step: column(metrics, 'step'), energy: column(metrics, 'energy') });
     exact = { energy: summary.exact_energy, method: summary.exact_method };
     model = summary.model;
     lattice = summary.lattice;
@@ -232,12 +232,31 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   writeJsonAtomic(join(dir, 'compare.json'), result);
   writeFileAtomic(join(dir, 'compare.md'), compareMarkdown(result));
   const exactText = exact.energy === null ? 'no exact energy' : `exact E₀ = ${exact.energy.toPrecision(10)} (${exact.method})`;
+  // Per-step energies come from small batches; a trailing moving average shows the trend.
+  const window = Math.max(1, Math.round(Math.max(...history.map((h) => h.step.length), 0) / 50));
   const svg = await plotRelativeError({
     title: `${model}, ${lattice}: relative error vs step — ${exactText}`,
-    series: history,
+    yLabel: `|E − E_exact| / |E_exact|${window > 1 ? ` (E: ${window}-step moving average)` : ''}`,
+    series: history.map((h) => ({
+      name: h.name,
+      step: exact.energy === null ? [] : h.step,
+      relativeError: exact.energy === null ? [] : movingAverage(h.energy, window).map((e) => Math.abs(e - exact.energy!) / Math.abs(exact.energy!)),
+    })),
   });
   writeFileAtomic(join(dir, 'compare.svg'), svg);
   return result;
+}
+
+/** Trailing moving average over `window` values (fewer at the start). */
+export function movingAverage(x: number[], window: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    sum += x[i]!;
+    if (i >= window) sum -= x[i - window]!;
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
 }
 
 // --- the table ------------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ export async function writeMeasurement(dir: string, result: MeasureResult, title
     await svg('structure-factor.svg', plotLines({
       title: `Static structure factor — ${title}`,
       xLabel: 'qx / π (inverse lattice spacings / π)',
-      yLabel: 'S(q) = (1/N) Σ e^{iq(rᵢ−rⱼ)} ⟨σᶻᵢσᶻⱼ⟩',
+      yLabel: 'S(q) = (1/N) Σᵢⱼ exp(iq·(rᵢ−rⱼ)) ⟨σᶻᵢσᶻⱼ⟩',
       series,
       errorStyle: 'bars',
     }));
@@ -149,8 +149,8 @@ export async function writeMeasurement(dir: string, result: MeasureResult, title
   const r = result.renyi2;
   if (r) {
     await svg('entropy.svg', plotEntropy({
-      title: `Rényi-2 entropy (swap estimator) — ${title}`,
-      series: [{ name: `S₂ of the first ℓ sites (${r.pairs} replica pairs)`, cut: r.cuts, entropy: val(r.s2), error: err(r.s2) }],
+      title: `Rényi-2 entropy of the first ℓ sites (swap estimator) — ${title}`,
+      series: [{ name: `S₂ ± 1σ (${r.pairs} pairs)`, cut: r.cuts, entropy: val(r.s2), error: err(r.s2) }],
     }));
   }
   return files;

@@ -229,6 +229,8 @@ export function plotEnergy(opts: {
 /** Relative error |E − E_exact|/|E_exact| vs step for several ansätze, log scale. */
 export function plotRelativeError(opts: {
   title?: string;
+  /** y-axis title (default: the relative-error formula) */
+  yLabel?: string;
   series: { name: string; step: number[]; relativeError: number[] }[];
   /** Optional targets, e.g. { name: 'target 1e-3', y: 1e-3 }. */
   hlines?: HLine[];
@@ -236,7 +238,7 @@ export function plotRelativeError(opts: {
   return plotLines({
     title: opts.title ?? 'Relative error vs step',
     xLabel: 'step',
-    yLabel: 'relative error |E − E_exact| / |E_exact|',
+    yLabel: opts.yLabel ?? 'relative error |E − E_exact| / |E_exact|',
     logY: true,
     series: opts.series.map((s) => ({ name: s.name, x: s.step, y: s.relativeError })),
     hlines: opts.hlines,
