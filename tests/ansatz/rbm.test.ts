@@ -5,7 +5,7 @@ import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 import { argOf2Cosh, chainTranslations, createRbm, logAbs2Cosh, type Rbm } from '../../src/ansatz/rbm.js';
 import { perSampleLogDerivatives } from '../../src/vmc/sr.js';
-import { heisenbergChain, tfimChain } from '../sampler/helpers.js';
+import { chainModel } from '../sampler/helpers.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -132,7 +132,7 @@ test('translation-symmetric RBM: ψ(T x) = ψ(x), α(N+1)+1 parameters, θ table
     assert.ok(Math.abs(a.logAmp[b] - c.logAmp[b]) < 1e-10);
     assert.ok(Math.abs(wrap(a.phase[b] - c.phase[b])) < 1e-10);
   }
-  const h = heisenbergChain(n);
+  const { h } = chainModel('heisenberg', n);
   const conn = h.connections(x, 5);
   const e1 = wf.evaluateConnected(x, conn);
   const e2 = wf.evaluate(conn.configs, conn.offsets[5]);
@@ -143,7 +143,7 @@ test('translation-symmetric RBM: ψ(T x) = ψ(x), α(N+1)+1 parameters, θ table
 test('evaluateConnected equals evaluate on the connected configurations', () => {
   const rng = new Rng(3);
   const wf = createRbm({ nSites: 8, alpha: 1.5, complex: true, initScale: 0.5, signSites: [1, 3, 5, 7] }, rng);
-  for (const h of [tfimChain(8, 1), heisenbergChain(8)]) {
+  for (const { h } of [chainModel('tfim', 8, { h: 1 }), chainModel('heisenberg', 8)]) {
     const x = randomConfigs(rng, 10, 8);
     const conn = h.connections(x, 10);
     const K = conn.offsets[10];

@@ -4,17 +4,16 @@ import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRbm } from '../../src/ansatz/rbm.js';
 import { MetropolisSampler } from '../../src/sampler/metropolis.js';
-import { chi2Quantile, configIndex, enumerate, exactProbabilities } from './helpers.js';
+import { popcount } from '../../src/exact/index.js';
+import { chain } from '../../src/lattice/lattice.js';
+import { chi2, chi2Critical } from '../ansatz/flow-helpers.js';
+import { configState, enumerate, exactProbabilities } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');
 });
 
-function upCount(x: Uint8Array, off: number, n: number): number {
-  let u = 0;
-  for (let i = 0; i < n; i++) u += x[off + i];
-  return u;
-}
+const upCount = (x: Uint8Array, row: number, n: number): number => popcount(configState(x, row, n));
 
 test('exchange moves conserve S^z: every chain starts and stays in the sector (fast and generic paths)', () => {
   const n = 10;
@@ -24,55 +23,35 @@ test('exchange moves conserve S^z: every chain starts and stays in the sector (f
       const s = new MetropolisSampler(wf, { chains: 8, burnIn: 5, nUp, moves: 'auto', fastPath }, new Rng(2));
       assert.equal(s.moves, 'exchange');
       const cur = s.current();
-      for (let c = 0; c < 8; c++) assert.equal(upCount(cur, c * n, n), nUp);
+      for (let c = 0; c < 8; c++) assert.equal(upCount(cur, c, n), nUp);
       const b = s.sample(200);
       assert.equal(b.count, 200);
       assert.equal(b.chainLength, 25);
       assert.ok(b.acceptance > 0.01, `acceptance ${b.acceptance}`);
-      for (let k = 0; k < b.count; k++) assert.equal(upCount(b.configs, k * n, n), nUp);
+      for (let k = 0; k < b.count; k++) assert.equal(upCount(b.configs, k, n), nUp);
     }
   }
   // bond-restricted exchanges too
-  const bonds = Array.from({ length: n }, (_, i) => [i, (i + 1) % n] as const);
+  const bonds = chain(n, 'periodic').bonds('nearest');
   const s = new MetropolisSampler(wf, { chains: 4, burnIn: 5, nUp: 5, exchangeBonds: bonds }, new Rng(3));
   const b = s.sample(100);
-  for (let k = 0; k < b.count; k++) assert.equal(upCount(b.configs, k * n, n), 5);
+  for (let k = 0; k < b.count; k++) assert.equal(upCount(b.configs, k, n), 5);
   assert.throws(() => new MetropolisSampler(wf, { nUp: 5, moves: 'flip' }, new Rng(0)), /sector/);
   wf.dispose();
 });
 
 function chi2Check(label: string, wf: ReturnType<typeof createRbm>, n: number, nUp: number | null, fastPath: boolean, samples: number) {
-  const { configs, count, index } = enumerate(n, nUp);
+  const { configs, count, basis } = enumerate(n, nUp);
   const p = exactProbabilities(wf, configs, count);
-  const pos = new Map<number, number>();
-  index.forEach((k, b) => pos.set(k, b));
   // sweepsPerSample = 3: nearly independent samples (τ_int of the indicators ≲ 1 here)
   const s = new MetropolisSampler(wf, { chains: 20, burnIn: 50, sweepsPerSample: 3, nUp, fastPath }, new Rng(11));
   const b = s.sample(samples);
   const hist = new Float64Array(count);
-  for (let k = 0; k < b.count; k++) hist[pos.get(configIndex(b.configs, k * n, n))!] += 1;
-  // pool bins with expectation < 5
-  let chi2 = 0;
-  let dof = -1;
-  let poolObs = 0;
-  let poolExp = 0;
-  for (let k = 0; k < count; k++) {
-    const e = p[k] * b.count;
-    if (e < 5) {
-      poolObs += hist[k];
-      poolExp += e;
-      continue;
-    }
-    chi2 += (hist[k] - e) ** 2 / e;
-    dof++;
-  }
-  if (poolExp > 0) {
-    chi2 += (poolObs - poolExp) ** 2 / Math.max(poolExp, 1e-12);
-    dof++;
-  }
-  const limit = chi2Quantile(dof, 3.09); // p ≈ 0.001
-  assert.ok(chi2 < limit, `${label}: χ² = ${chi2.toFixed(1)} with ${dof} dof exceeds ${limit.toFixed(1)}`);
-  return { chi2, dof, acceptance: b.acceptance };
+  for (let k = 0; k < b.count; k++) hist[basis.index(configState(b.configs, k, n))] += 1;
+  const { stat, df } = chi2(hist, p, b.count); // bins with expectation < 5 pooled
+  const limit = chi2Critical(df); // p ≈ 0.001
+  assert.ok(stat < limit, `${label}: χ² = ${stat.toFixed(1)} with ${df} dof exceeds ${limit.toFixed(1)}`);
+  return { chi2: stat, dof: df, acceptance: b.acceptance };
 }
 
 test('χ² of Metropolis histograms against |ψ|² from enumeration (complex RBM, flips and exchanges)', () => {

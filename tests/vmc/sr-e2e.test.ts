@@ -1,89 +1,77 @@
+/**
+ * RBM + Metropolis + stochastic reconfiguration end to end, through the CLI's own path:
+ * `runExperiment` builds the ansatz, sampler and optimizer exactly as `vmc run --ansatz rbm` does
+ * (src/run/build.ts), trains, and estimates the final energy on fresh samples. The trained state
+ * is then re-opened from its run directory and its energy computed exactly by enumeration, so the
+ * test proves both the Monte Carlo estimate and the variational state itself.
+ */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
-import { Rng } from '../../src/rng.js';
-import { createRbm, type Rbm } from '../../src/ansatz/rbm.js';
-import { MetropolisSampler } from '../../src/sampler/metropolis.js';
-import { chainStats } from '../../src/sampler/diagnostics.js';
-import { StochasticReconfiguration, type SrConfig } from '../../src/vmc/sr.js';
-import type { CompiledHamiltonian } from '../../src/hamiltonian/types.js';
-import { exactEnergy, exactGroundEnergy, heisenbergChain, localEnergies, tfimChain } from '../sampler/helpers.js';
+import { openRun } from '../../src/run/open-run.js';
+import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
+import { runExperiment, type RunSummary } from '../../src/run/runner.js';
+import { exactEnergy } from '../sampler/helpers.js';
 
 before(async () => {
   await initBackend('wasm');
 });
 
-interface RunOpts {
-  nUp: number | null;
-  steps: number;
-  samples: number;
-  chains: number;
-  sr: SrConfig;
-}
+/** α = 2 RBM, 20 Metropolis chains, 60 SR steps of 1000 samples (λ = 0.01, η = 0.05). */
+const RBM_RUN = {
+  backend: 'wasm',
+  lattice: 'chain',
+  n: 8,
+  bc: 'periodic',
+  ansatz: 'rbm',
+  alpha: 2,
+  sampler: 'metropolis',
+  chains: 20,
+  'burn-in': 50,
+  optimizer: 'sr',
+  lr: 0.05,
+  'diag-shift': 0.01,
+  samples: 1000,
+  steps: 60,
+  'eval-samples': 10000,
+  seed: 2,
+} as const;
 
-/** Distinct configurations with multiplicities (so per-configuration costs are paid once). */
-function dedupe(configs: Uint8Array, count: number, n: number) {
-  const seen = new Map<string, number>();
-  const index = new Int32Array(count);
-  const rows: number[] = [];
-  const mult: number[] = [];
-  for (let b = 0; b < count; b++) {
-    const key = configs.subarray(b * n, (b + 1) * n).join('');
-    let u = seen.get(key);
-    if (u === undefined) {
-      u = rows.length;
-      seen.set(key, u);
-      rows.push(b);
-      mult.push(0);
-    }
-    mult[u]++;
-    index[b] = u;
-  }
-  const out = new Uint8Array(rows.length * n);
-  rows.forEach((b, u) => out.set(configs.subarray(b * n, (b + 1) * n), u * n));
-  return { configs: out, count: rows.length, multiplicity: Float64Array.from(mult), index };
-}
+async function trainAndCheck(over: Partial<ExperimentConfig>, expectMethod: string): Promise<RunSummary> {
+  const cfg = resolveExperiment({}, { ...RBM_RUN, ...over, out: join(mkdtempSync(join(tmpdir(), 'vmc-sr-e2e-')), 'run') });
+  const { dir, summary } = await runExperiment({ config: cfg, quiet: true });
+  const resolved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).resolved;
+  assert.equal(resolved.optimizer, 'sr');
+  assert.equal(resolved.sampler, 'metropolis');
+  assert.equal(resolved.ansatz.kind, 'rbm');
+  assert.equal(summary.status, 'completed');
+  assert.equal(summary.exact_method, expectMethod);
+  const E0 = summary.exact_energy!;
+  const d = summary.sampler_diagnostics;
+  assert.ok(d.acceptance > 0.05 && d.tau >= 0.5 && d.r_hat < 1.05, `diagnostics ${JSON.stringify(d)}`);
 
-/** Plain VMC loop: Metropolis → distinct samples → local energies → SR step. */
-function train(h: CompiledHamiltonian, wf: Rbm, o: RunOpts, seed: number) {
-  const n = h.nSites;
-  const sampler = new MetropolisSampler(wf, { chains: o.chains, burnIn: 50, nUp: o.nUp }, new Rng(seed));
-  const sr = new StochasticReconfiguration(wf, o.sr);
-  let last = { mean: NaN, error: NaN, tauInt: NaN, rHat: NaN };
-  let acceptance = NaN;
-  for (let t = 0; t < o.steps; t++) {
-    const b = sampler.sample(o.samples);
-    const u = dedupe(b.configs, b.count, n);
-    const e = localEnergies(h, wf, u.configs, u.count);
-    const perSample = Float64Array.from(u.index, (k) => e.re[k]);
-    last = chainStats(perSample, b.chains, b.chainLength);
-    acceptance = b.acceptance;
-    sr.step({ wf, unique: u, eloc: e });
-  }
-  return { ...last, acceptance };
-}
-
-test('TFIM chain N=8, h=1 (periodic): RBM α=2 + Metropolis + SR reaches relative error < 1e-3', () => {
-  const h = tfimChain(8, 1);
-  const E0 = exactGroundEnergy(h);
-  const wf = createRbm({ nSites: 8, alpha: 2, complex: false }, new Rng(1));
-  const last = train(h, wf, { nUp: null, steps: 60, samples: 1000, chains: 20, sr: { learningRate: 0.05, diagShift: 0.01 } }, 2);
-  const E = exactEnergy(h, wf);
+  // the trained state, re-opened from the checkpoint: exact ⟨H⟩ by enumeration of its sector
+  const run = openRun(dir);
+  const E = exactEnergy(run.parts.hamiltonian, run.wf, run.parts.nUp);
+  run.wf.dispose();
   const rel = (E - E0) / Math.abs(E0);
-  console.log(`TFIM N=8: exact ${E0.toFixed(6)}  variational ${E.toFixed(6)}  rel ${rel.toExponential(2)}  last MC ${last.mean.toFixed(5)}±${last.error.toFixed(5)} τ=${last.tauInt.toFixed(2)} acc=${last.acceptance.toFixed(2)}`);
-  assert.ok(rel >= -1e-9 && rel < 1e-3, `relative error ${rel}`);
-  assert.ok(Math.abs(last.mean - E0) < 5 * last.error + 1e-3 * Math.abs(E0));
-  wf.dispose();
+  console.log(
+    `${summary.model} N=8: exact ${E0.toFixed(6)}  variational ${E.toFixed(6)}  rel ${rel.toExponential(2)}` +
+      `  MC ${summary.energy.toFixed(5)}±${summary.energy_error.toFixed(5)} τ=${d.tau.toFixed(2)} acc=${d.acceptance.toFixed(2)}`,
+  );
+  assert.ok(summary.relative_error! < 1e-3, `Monte Carlo relative error ${summary.relative_error}`);
+  assert.ok(rel >= -1e-9 && rel < 1e-3, `variational relative error ${rel}`);
+  assert.ok(Math.abs(summary.energy - E) < 5 * summary.energy_error + 1e-4 * Math.abs(E0), `MC ${summary.energy} vs exact ⟨H⟩ ${E}`);
+  return summary;
+}
+
+test('TFIM chain N=8, h=1 (periodic): real RBM α=2 + Metropolis flips + SR reaches relative error < 1e-3', async () => {
+  await trainAndCheck({ model: 'tfim', param: { h: 1 }, real: true }, 'free-fermion');
 });
 
-test('Heisenberg chain N=8 (periodic, S^z=0, Marshall sign): complex RBM α=2 + exchange moves + SR reaches relative error < 1e-3', () => {
-  const h = heisenbergChain(8);
-  const E0 = exactGroundEnergy(h, 4);
-  const wf = createRbm({ nSites: 8, alpha: 2, complex: true, signSites: [0, 2, 4, 6] }, new Rng(1));
-  const last = train(h, wf, { nUp: 4, steps: 60, samples: 1000, chains: 20, sr: { learningRate: 0.05, diagShift: 0.01 } }, 2);
-  const E = exactEnergy(h, wf, 4);
-  const rel = (E - E0) / Math.abs(E0);
-  console.log(`Heisenberg N=8: exact ${E0.toFixed(6)}  variational ${E.toFixed(6)}  rel ${rel.toExponential(2)}  last MC ${last.mean.toFixed(5)}±${last.error.toFixed(5)} τ=${last.tauInt.toFixed(2)} acc=${last.acceptance.toFixed(2)}`);
-  assert.ok(rel >= -1e-9 && rel < 1e-3, `relative error ${rel}`);
-  wf.dispose();
+test('Heisenberg chain N=8 (periodic, S^z=0, Marshall sign): complex RBM α=2 + exchange moves + SR reaches relative error < 1e-3', async () => {
+  await trainAndCheck({ model: 'heisenberg', magnetization: 0, sign: 'marshall', real: false }, 'dense');
 });

@@ -5,7 +5,8 @@ import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRbm } from '../../src/ansatz/rbm.js';
 import { StochasticReconfiguration, srDirection, srSolve, type LogDerivatives } from '../../src/vmc/sr.js';
-import { enumerate, exactEnergy, exactProbabilities, heisenbergChain, localEnergies } from '../sampler/helpers.js';
+import { localEnergies } from '../../src/vmc/local-energy.js';
+import { chainModel, enumerate, exactEnergy, exactProbabilities } from '../sampler/helpers.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -100,7 +101,7 @@ test('srDirection equals a dense solve of the textbook S, F (cholesky and CG, ab
 
 test('2F equals the exact energy gradient (enumeration weights, finite differences of ⟨H⟩)', () => {
   const n = 6;
-  const h = heisenbergChain(n);
+  const { h } = chainModel('heisenberg', n);
   const wf = createRbm({ nSites: n, alpha: 1, complex: true, initScale: 0.3 }, new Rng(3));
   const { configs, count } = enumerate(n, 3);
   const p = exactProbabilities(wf, configs, count);
@@ -131,7 +132,7 @@ test('2F equals the exact energy gradient (enumeration weights, finite differenc
 
 test('optimizer: update p ← p − η δ, decaying diagonal shift, state round-trip', () => {
   const n = 6;
-  const h = heisenbergChain(n);
+  const { h } = chainModel('heisenberg', n);
   const wf = createRbm({ nSites: n, alpha: 1, initScale: 0.2 }, new Rng(4));
   const { configs, count } = enumerate(n, 3);
   const p = exactProbabilities(wf, configs, count);
