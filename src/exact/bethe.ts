@@ -34,6 +34,8 @@
  * units; central charge 1, spin-wave velocity π/2 in S·S units).
  */
 import { InputError } from '../errors.js';
+import type { CompiledHamiltonian } from '../hamiltonian/types.js';
+import type { Lattice } from '../lattice/lattice.js';
 
 export interface BetheResult {
   /** ground-state energy, Pauli units, J = 1 */
@@ -159,4 +161,32 @@ function solve(A: Float64Array, b: Float64Array, M: number): Float64Array {
     x[r] = s / A[r * M + r];
   }
   return x;
+}
+
+/**
+ * Recognises the periodic antiferromagnetic Heisenberg chain H = J Σ σ_i·σ_{i+1} (J > 0, N even)
+ * from a compiled operator's structure, so that a renamed copy of heisenberg.json qualifies.
+ * Returns J, or null when the operator is anything else.
+ */
+export function detectHeisenbergChain(h: CompiledHamiltonian, lattice: Lattice): number | null {
+  const N = h.nSites;
+  if (lattice.kind !== 'chain' || lattice.bc !== 'periodic' || N % 2 !== 0 || N < 4) return null;
+  if (h.diagonal.length !== N || h.groups.length !== N) return null;
+  const J = h.diagonal[0].coefRe;
+  if (!(J > 0)) return null;
+  const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(J));
+  const bonds = new Set(lattice.bonds('nearest').map(([a, b]) => (a < b ? `${a},${b}` : `${b},${a}`)));
+  // diagonal: J σ_i σ_j on every bond
+  for (const t of h.diagonal) {
+    if (t.signSites.length !== 2 || !same(t.coefRe, J) || t.coefIm !== 0 || !bonds.has(t.signSites.join(','))) return null;
+  }
+  // off-diagonal: flipping the bond's two sites with element J(1 − σ_i σ_j) (XX + YY)
+  for (const g of h.groups) {
+    if (g.flipSites.length !== 2 || !bonds.has(g.flipSites.join(','))) return null;
+    const constant = g.terms.find((t) => t.signSites.length === 0);
+    const pair = g.terms.find((t) => t.signSites.join(',') === g.flipSites.join(','));
+    if (g.terms.length !== 2 || !constant || !pair) return null;
+    if (!same(constant.coefRe, J) || !same(pair.coefRe, -J) || constant.coefIm !== 0 || pair.coefIm !== 0) return null;
+  }
+  return J;
 }

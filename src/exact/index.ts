@@ -39,6 +39,7 @@ export { symmetricEigen, hermitianEigen, tridiagonalQL } from './dense.js';
 export { lanczos } from './lanczos.js';
 export type { LanczosOptions, LanczosResult, LinearOperator } from './lanczos.js';
 export { tfimChain, detectTfimChain, bidiagonalSingularValues } from './free-fermion.js';
+export { betheHeisenbergChain, betheGroundEnergy, detectHeisenbergChain, BETHE_MAX_SITES } from './bethe.js';
 export type { FreeFermionResult, TfimChainStructure } from './free-fermion.js';
 
 export type ExactMethod = 'lanczos' | 'free-fermion' | 'dense';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { BETHE_MAX_SITES, betheGroundEnergy, betheHeisenbergChain } from '../../src/exact/bethe.js';
+import { BETHE_MAX_SITES, betheGroundEnergy, betheHeisenbergChain, detectHeisenbergChain } from '../../src/exact/bethe.js';
 import { exactGroundState } from '../../src/exact/index.js';
 import { compileHamiltonian, loadModel } from '../../src/hamiltonian/index.js';
 import { chain } from '../../src/lattice/lattice.js';
@@ -59,4 +59,15 @@ test('approaches 4(1/4 − ln 2) per site with the conformal correction −π²/
 
 test('rejects odd, too small or too large N', () => {
   for (const n of [7, 0, 3.5, BETHE_MAX_SITES + 2]) assert.throws(() => betheGroundEnergy(n), /even number of sites/);
+});
+
+test('the periodic Heisenberg chain is recognised from its compiled operator; other models are not', () => {
+  const ring = chain(10, 'periodic');
+  assert.equal(detectHeisenbergChain(compileHamiltonian(loadModel('heisenberg', { J: 2 }), ring), ring), 2);
+  assert.equal(detectHeisenbergChain(compileHamiltonian(loadModel('heisenberg', { J: -1 }), ring), ring), null);
+  assert.equal(detectHeisenbergChain(compileHamiltonian(loadModel('xxz', { Delta: 0.5 }), ring), ring), null);
+  assert.equal(detectHeisenbergChain(compileHamiltonian(loadModel('xxz', { Delta: 1 }), ring), ring), 1);
+  assert.equal(detectHeisenbergChain(compileHamiltonian(loadModel('j1j2', { J2: 0.2 }), ring), ring), null);
+  const open = chain(10, 'open');
+  assert.equal(detectHeisenbergChain(compileHamiltonian(loadModel('heisenberg'), open), open), null);
 });
