@@ -13,7 +13,10 @@ import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { readRunConfig, runExperiment } from '../../src/run/runner.js';
 import { Rng } from '../../src/rng.js';
-import { VmcDriver } from '../../src/vmc/driver.js';
+import { NumericalError, VmcDriver } from '../../src/vmc/driver.js';
+import { AdamOptimizer } from '../../src/vmc/optimizer.js';
+import { ExactSampler } from '../../src/sampler/sampler.js';
+import { TableWavefunction } from './table-wavefunction.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -84,4 +87,20 @@ test('RNN with Marshall sign and S^z = 0 on the Heisenberg chain of 8 sites reac
     quiet: true,
   });
   assert.ok(summary.relative_error! < 2e-3, `relative error ${summary.relative_error}`);
+});
+
+test('a NaN energy stops the step with a NumericalError before any update', () => {
+  const cfg = config({ model: 'tfim', n: 4 });
+  const parts = buildModel(cfg);
+  const wf = new TableWavefunction(4, new Rng(1));
+  const driver = new VmcDriver(parts.hamiltonian, wf, new ExactSampler(wf, new Rng(2)), new AdamOptimizer(wf, { lr: 0.01, decay: 0 }), 64);
+  driver.step();
+  const phases = wf.variables[1].arraySync() as number[][];
+  phases[3][0] = NaN; // one amplitude with an undefined phase poisons every local energy that reaches it
+  tf.tidy(() => wf.variables[1].assign(tf.tensor2d(phases)));
+  const before = wf.variables[0].dataSync().slice();
+  assert.throws(() => driver.step(), NumericalError);
+  assert.deepEqual(wf.variables[0].dataSync(), before, 'parameters unchanged');
+  assert.equal(driver.stepsDone, 1);
+  wf.dispose();
 });
