@@ -59,7 +59,7 @@ test('same seed gives identical numbers; resuming an interrupted run reproduces 
 });
 
 test('no tensor leaks across VMC steps', () => {
-  for (const ansatz of ['rnn'] as const) {
+  for (const ansatz of ['rnn', 'flow', 'rbm'] as const) {
     const cfg = config({ model: 'tfim', n: 6, ansatz, samples: 50, hidden: 8, phase: true });
     const parts = buildModel(cfg);
     const wf = buildWavefunction(cfg, parts, new Rng(1));
