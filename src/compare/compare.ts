@@ -236,7 +236,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   const window = Math.max(1, Math.round(Math.max(...history.map((h) => h.step.length), 0) / 50));
   const svg = await plotRelativeError({
     title: `${model}, ${lattice}: relative error vs step — ${exactText}`,
-    yLabel: `|E − E_exact| / |E_exact|${window > 1 ? ` (E: ${window}-step moving average)` : ''}`,
+    yLabel: window > 1 ? `|Ē − E_exact| / |E_exact|, Ē: ${window}-step mean` : undefined,
     series: history.map((h) => ({
       name: h.name,
       step: exact.energy === null ? [] : h.step,
