@@ -154,5 +154,6 @@ export function buildOptimizer(cfg: ExperimentConfig, wf: Wavefunction): Optimiz
     diagShift: cfg['diag-shift'],
     diagShiftDecay: cfg['diag-shift-decay'],
     diagShiftMin: Math.min(cfg['diag-shift-min'], cfg['diag-shift']),
+    maxStateStep: cfg['sr-max-step'] > 0 ? cfg['sr-max-step'] : undefined,
   });
 }
