@@ -31,6 +31,7 @@ export type { ExactResult, ExactOptions } from './exact/index.js';
 export type { Wavefunction, LogPsi, HostLogPsi } from './ansatz/wavefunction.js';
 export { parameterCount } from './ansatz/wavefunction.js';
 export { createRnn, type RnnOptions } from './ansatz/rnn.js';
+export { createRnn2d, type Rnn2dOptions } from './ansatz/rnn2d.js';
 export { createRbm, chainTranslations, type RbmOptions } from './ansatz/rbm.js';
 export { createFlow, type FlowOptions } from './ansatz/flow.js';
 export { withSignRule, type SignRule } from './ansatz/sign.js';

@@ -152,6 +152,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const budgetLeft = budget === undefined ? Infinity : budget - progress.wallSeconds;
   try {
     while (driver.stepsDone < cfg.steps) {
+      // A step is synchronous; yield to the event loop so that SIGINT/SIGTERM handlers run.
+      await new Promise((resolve) => setImmediate(resolve));
       if (opts.signal?.stop) {
         status = 'interrupted';
         break;

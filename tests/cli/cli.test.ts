@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,4 +70,32 @@ test('experiment files are validated with the file and field named', () => {
   writeFileSync(broken, '{\n  "model": "tfim",\n  "n": 8,\n}\n');
   rejects(['run', broken], /broken\.json.*line 4/);
   rejects(['run', join(dir, 'missing.json')], /missing\.json.*cannot read/);
+});
+
+test('Ctrl-C (SIGINT) stops a run with a checkpoint and summary; --resume finishes it', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'vmc-sigint-')), 'run');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--model', 'tfim', '--n', '6', '--hidden', '8', '--samples', '50', '--steps', '100000', '--eval-samples', '200', '--checkpoint-every', '1000', '--out', dir]);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const code = await new Promise<number | null>((resolve) => {
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      if (!sent && String(d).includes('"type":"step"')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /resume with: vmc run --resume/);
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary.status, 'interrupted');
+  assert.ok(summary.steps >= 1 && summary.steps < 100000);
+  const ck = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+  assert.equal(ck.step, summary.steps);
+  const resumed = vmc('run', '--resume', dir, '--steps', String(summary.steps + 2), '--quiet');
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.match(resumed.out, /^completed:/);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).steps, summary.steps + 2);
 });
