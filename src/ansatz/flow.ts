@@ -19,6 +19,7 @@
  * several times slower on wasm). No gather, einsum or `where` on differentiated tensors.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mm, mmConstLeft } from './tf-ops.js';
 import type { Rng } from '../rng.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { buildMadeMasks, checkOrder } from './made.js';
@@ -74,34 +75,6 @@ export interface FlowWavefunction extends Wavefunction {
   /** Conditionals P(x_s = 1 | x_<s) [count·N] (natural order, nUp forcing applied), on the host. */
   conditionals(configs: Uint8Array, count: number): Float64Array;
 }
-
-/** a·b with a gradient that uses explicit transposes (no transpose flags: slow on wasm). */
-const mm = tf.customGrad((a: tf.Tensor | tf.GradSaveFunc, b: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-  const A = a as tf.Tensor2D;
-  const B = b as tf.Tensor2D;
-  (save as tf.GradSaveFunc)([A, B]);
-  return {
-    value: tf.matMul(A, B),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)),
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
-    ],
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-
-/** a·b where a is a constant (network input): skips the unused input gradient. */
-const mmConst = tf.customGrad((a: tf.Tensor | tf.GradSaveFunc, b: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-  const A = a as tf.Tensor2D;
-  const B = b as tf.Tensor2D;
-  (save as tf.GradSaveFunc)([A]);
-  return {
-    value: tf.matMul(A, B),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.zerosLike(saved[0]),
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
-    ],
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 export function resolveFlowOptions(opts: FlowOptions): ResolvedFlowOptions {
   const N = opts.nSites;
@@ -216,10 +189,10 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
     let h = sigma;
     for (let l = 0; l < o.layers; l++) {
       const W = tf.mul(hiddenW[l], hiddenM[l]) as tf.Tensor2D;
-      const z = tf.add(l === 0 ? mmConst(h, W) : mm(h, W), hiddenB[l]) as tf.Tensor2D;
+      const z = tf.add(l === 0 ? mmConstLeft(h, W) : mm(h, W), hiddenB[l]) as tf.Tensor2D;
       h = act(z);
     }
-    let out = mmConst(sigma, tf.mul(directW, directM) as tf.Tensor2D);
+    let out = mmConstLeft(sigma, tf.mul(directW, directM) as tf.Tensor2D);
     if (outW && outM) out = tf.add(out, mm(h, tf.mul(outW, outM) as tf.Tensor2D));
     return tf.add(out, outB) as tf.Tensor2D;
   }
@@ -230,7 +203,7 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
     if (o.complex && phaseOutW && phaseOutB) {
       let h = sigma;
       for (let l = 0; l < phaseW.length; l++) {
-        h = act(tf.add(l === 0 ? mmConst(h, phaseW[l]) : mm(h, phaseW[l]), phaseB[l]) as tf.Tensor2D);
+        h = act(tf.add(l === 0 ? mmConstLeft(h, phaseW[l]) : mm(h, phaseW[l]), phaseB[l]) as tf.Tensor2D);
       }
       const f = tf.reshape(tf.add(mm(h, phaseOutW), phaseOutB), [B]);
       // softsign(f) = f / (1 + |f|)

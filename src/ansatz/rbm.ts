@@ -28,6 +28,7 @@
  * Marshall sign) is carried in the phase; it changes neither |ψ| nor the O_k.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mm } from './tf-ops.js';
 import type { Connections } from '../hamiltonian/types.js';
 import type { Rng } from '../rng.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
@@ -122,20 +123,6 @@ function logCoshReal(x: number): number {
   const ax = x < 0 ? -x : x;
   return ax + Math.log1p(Math.exp(-2 * ax));
 }
-
-/** matMul whose gradient uses explicit transposes (transpose flags are slow on wasm). */
-const mm = tf.customGrad((a: tf.Tensor | tf.GradSaveFunc, b: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
-  const A = a as tf.Tensor2D;
-  const B = b as tf.Tensor2D;
-  (save as tf.GradSaveFunc)([A, B]);
-  return {
-    value: tf.matMul(A, B),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1] as tf.Tensor2D)),
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D),
-    ],
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   readonly kind = 'rbm';

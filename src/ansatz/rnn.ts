@@ -41,7 +41,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
-import { mmConstLeft } from './rnn/ops.js';
+import { mmConstLeft } from './tf-ops.js';
 import {
   appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
   headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,

@@ -26,7 +26,7 @@
  * - inputs and bias of a gate are one constant [A,6] indicator (σ_h ∈ {0,1,none}, σ_v ∈ {0,1,none})
  *   times a per-pass [6,H] matrix [W_h0 + b; W_h1 + b; b; W_v0; W_v1; 0]: one tiny matMul;
  * - the training gradient is recorded op by op on the tfjs tape with the explicit-transpose
- *   matMul gradients of rnn/ops.ts (for the 1D GRU this was within 10% of a hand-written BPTT);
+ *   matMul gradients of tf-ops.ts (for the 1D GRU this was within 10% of a hand-written BPTT);
  *   tanh is 2σ(2y) − 1 with the factor 2 folded into the candidate weights.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -36,7 +36,7 @@ import {
   appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, glorot, GRAD_OPS,
   head, headInputs, PLAIN_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath, type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
-import { mmConstLeft } from './rnn/ops.js';
+import { mmConstLeft } from './tf-ops.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 
 export type Rnn2dCell = 'plain' | 'gated';

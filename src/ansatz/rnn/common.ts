@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Connections } from '../../hamiltonian/types.js';
 import type { Rng } from '../../rng.js';
 import type { HostLogPsi } from '../wavefunction.js';
-import { affine, mm, mmConstLeft, mmConstRight } from './ops.js';
+import { affine, mm, mmConstLeft, mmConstRight } from '../tf-ops.js';
 
 /** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
 export const BIG = 1e4;
