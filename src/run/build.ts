@@ -68,8 +68,18 @@ export function upSpins(magnetization: number | null, nSites: number): number | 
 
 /** Site path for autoregressive ansätze: snake on square lattices unless told otherwise. */
 export function sitePath(cfg: ExperimentConfig, lattice: Lattice): number[] {
-  const order = cfg.order === 'auto' ? (lattice.kind === 'square' ? 'snake' : 'raster') : cfg.order;
-  return lattice.order(order);
+  if (cfg.order === 'auto') return lattice.order(lattice.kind === 'square' ? 'snake' : 'raster');
+  if (cfg.order === 'raster' || cfg.order === 'snake') return lattice.order(cfg.order);
+  const sites = cfg.order.split(',').map((t) => Number(t.trim()));
+  const n = lattice.nSites;
+  const seen = new Set(sites);
+  if (sites.length !== n || seen.size !== n || sites.some((s) => !Number.isInteger(s) || s < 0 || s >= n)) {
+    throw new InputError(
+      `expected auto, raster, snake, or a permutation of the ${n} sites 0..${n - 1} separated by commas, got "${cfg.order}"`,
+      'order',
+    );
+  }
+  return sites;
 }
 
 /** Hidden width and depth: ansatz-specific defaults unless given. */

@@ -38,7 +38,7 @@ export const OPTIONS = {
   layers: { type: 'integer', group: ANSATZ, min: 1, describe: 'stacked recurrent layers (rnn) or masked hidden layers (flow) [default: 1 rnn, 2 flow]' },
   phase: { type: 'boolean', group: ANSATZ, default: false, describe: 'complex amplitudes: add a phase head (rnn, rnn2d, flow)' },
   sign: { type: 'string', group: ANSATZ, default: 'none', choices: ['none', 'marshall'], describe: 'fixed sign rule; marshall = (−1)^(up spins on sublattice A)' },
-  order: { type: 'string', group: ANSATZ, default: 'auto', choices: ['auto', 'raster', 'snake'], describe: 'site path of autoregressive ansätze (auto: snake on square lattices)' },
+  order: { type: 'string', group: ANSATZ, default: 'auto', describe: 'site path of autoregressive ansätze: auto (snake on square lattices), raster, snake, or a permutation of the sites such as "0,2,4,1,3,5"' },
   cell: { type: 'string', group: ANSATZ, default: 'gated', choices: ['plain', 'gated'], describe: 'rnn2d cell: the paper\'s plain ELU cell or a GRU-style gated cell' },
   alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
   real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
@@ -89,7 +89,8 @@ export interface ExperimentConfig {
   layers?: number;
   phase: boolean;
   sign: 'none' | 'marshall';
-  order: 'auto' | 'raster' | 'snake';
+  /** auto | raster | snake | a comma-separated permutation of the sites */
+  order: string;
   cell: 'plain' | 'gated';
   alpha: number;
   real: boolean;
