@@ -83,17 +83,19 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const backend = await initBackend(cfg.backend);
   const parts = buildModel(cfg);
   const nSites = parts.lattice.nSites;
-  const reference = referenceEnergy(cfg, parts);
-
-  const dir = opts.resumeDir ?? createRunDir(cfg.out, parts.definition.name, cfg.ansatz);
-  const runLog = createRunLogger(dir);
-  const log = runLog.logger;
+  // Everything that can reject the settings is built before the run directory exists, so a
+  // mistake leaves no half-made run behind.
   const initRng = new Rng(`${cfg.seed}:init`);
   const wf = buildWavefunction(cfg, parts, initRng);
   const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   const optimizer = buildOptimizer(cfg, wf);
   const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples);
   const nParams = parameterCount(wf);
+  const reference = referenceEnergy(cfg, parts);
+
+  const dir = opts.resumeDir ?? createRunDir(cfg.out, parts.definition.name, cfg.ansatz);
+  const runLog = createRunLogger(dir);
+  const log = runLog.logger;
 
   let progress: Progress = { step: 0, history: [], wallSeconds: 0 };
   if (opts.resumeDir) {
