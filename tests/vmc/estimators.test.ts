@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { createRnn } from '../../src/ansatz/rnn.js';
+import { withSignRule } from '../../src/ansatz/sign.js';
 import { compileHamiltonian, denseMatrix, loadModel } from '../../src/hamiltonian/index.js';
 import { chain, square } from '../../src/lattice/lattice.js';
 import { Rng } from '../../src/rng.js';
@@ -123,6 +125,71 @@ test('energy gradient: full-sum surrogate equals finite differences of the exact
     const sd = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / (reps - 1));
     const z = Math.abs(mean - exactAll[k]) / (sd / Math.sqrt(reps) + 1e-6);
     worst = Math.max(worst, z);
+  }
+  assert.ok(worst < 6, `largest deviation of the Monte Carlo gradient: ${worst.toFixed(2)} standard errors`);
+  wf.dispose();
+});
+
+test('RNN (complex, S^z = 0, Marshall): full sums equal ⟨ψ|H|ψ⟩; Monte Carlo energy and gradient agree with them', () => {
+  const n = 6;
+  const lattice = chain(n, 'periodic');
+  const h = compileHamiltonian(loadModel('heisenberg'), lattice);
+  const wf = withSignRule(createRnn({ nSites: n, hidden: 8, layers: 1, complex: true, nUp: 3 }, new Rng(4)), 'marshall', lattice);
+  // the sector's configurations
+  const all = allConfigs(n);
+  const rows: number[] = [];
+  for (let b = 0; b < 2 ** n; b++) if (all.subarray(b * n, (b + 1) * n).reduce((a, x) => a + x, 0) === 3) rows.push(b);
+  const sector = new Uint8Array(rows.length * n);
+  rows.forEach((b, k) => sector.set(all.subarray(b * n, (b + 1) * n), k * n));
+  const m = rows.length;
+  const psi = wf.evaluate(sector, m);
+  const p = Float64Array.from(psi.logAmp, (a) => Math.exp(2 * a));
+  assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'normalised in the sector');
+
+  // exact energy from the dense matrix restricted to the sector (amplitudes outside are zero)
+  const H = denseMatrix(h);
+  const fullAmp = new Float64Array(2 ** n).fill(-Infinity);
+  const fullPhase = new Float64Array(2 ** n);
+  rows.forEach((b, k) => {
+    fullAmp[b] = psi.logAmp[k];
+    fullPhase[b] = psi.phase[k];
+  });
+  const exact = exactEnergy(H, fullAmp, fullPhase);
+  const e = localEnergies(h, wf, sector, m);
+  const st = energyStats(e.re, e.im, p);
+  assert.ok(Math.abs(st.mean - exact) < 1e-5 * Math.abs(exact), `full sum ${st.mean} vs exact ${exact}`);
+
+  const gradOf = (configs: Uint8Array, count: number, w: Float64Array, el: { re: Float64Array; im: Float64Array }): Float64Array => {
+    const s = energyStats(el.re, el.im, w);
+    const g = energyGradient(wf, { configs, count, weights: w, eRe: el.re, eIm: el.im, meanRe: s.mean, meanIm: s.meanIm });
+    const flat = Float64Array.from(g.flatMap((t) => Array.from(t.dataSync())));
+    tf.dispose(g);
+    return flat;
+  };
+  const exactGrad = gradOf(sector, m, p, e);
+
+  const rng = new Rng(9);
+  const reps = 12;
+  const mc: Float64Array[] = [];
+  const energies: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const s = wf.sample!(2000, rng);
+    const u = uniqueSamples(s, 2000, n);
+    const el = localEnergies(h, wf, u.configs, u.count);
+    energies.push(energyStats(el.re, el.im, u.multiplicity).mean);
+    mc.push(gradOf(u.configs, u.count, u.multiplicity, el));
+  }
+  const meanE = energies.reduce((a, b) => a + b, 0) / reps;
+  const sdE = Math.sqrt(energies.reduce((a, b) => a + (b - meanE) ** 2, 0) / (reps - 1));
+  assert.ok(Math.abs(meanE - exact) < 5 * (sdE / Math.sqrt(reps)) + 1e-6, `MC ${meanE} ± ${sdE / Math.sqrt(reps)} vs ${exact}`);
+  // gradient: the components with the largest exact values, each within 5 standard errors
+  const order = [...exactGrad.keys()].sort((a, b) => Math.abs(exactGrad[b]) - Math.abs(exactGrad[a])).slice(0, 40);
+  let worst = 0;
+  for (const k of order) {
+    const vals = mc.map((g) => g[k]);
+    const mean = vals.reduce((a, b) => a + b, 0) / reps;
+    const sd = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / (reps - 1));
+    worst = Math.max(worst, Math.abs(mean - exactGrad[k]) / (sd / Math.sqrt(reps) + 1e-7));
   }
   assert.ok(worst < 6, `largest deviation of the Monte Carlo gradient: ${worst.toFixed(2)} standard errors`);
   wf.dispose();
