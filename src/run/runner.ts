@@ -12,7 +12,8 @@ import { initBackend } from '../backend.js';
 import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { Rng } from '../rng.js';
-import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
+import { estimateEnergy, estimateEnergyAsync, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
+import { LocalEnergyPool } from '../vmc/local-energy-pool.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind } from './build.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -78,6 +79,16 @@ interface Progress {
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
+  const workers: { pool: LocalEnergyPool | null } = { pool: null };
+  try {
+    return await runWithWorkers(opts, workers);
+  } finally {
+    // every exit path (completed, interrupted, diverged, errors) ends the worker threads
+    await workers.pool?.close();
+  }
+}
+
+async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool | null }): Promise<RunResult> {
   const cfg = opts.config;
   const started = performance.now();
   const backend = await initBackend(cfg.backend);
@@ -89,7 +100,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const wf = buildWavefunction(cfg, parts, initRng);
   const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   const optimizer = buildOptimizer(cfg, wf);
-  const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples);
+  // --workers K: local energies on the main thread plus K−1 worker threads (older run configs
+  // have no `workers` and ran on one thread)
+  const threads = cfg.workers ?? 1;
+  const pool = threads > 1 ? (workers.pool = await LocalEnergyPool.start(cfg, threads, backend)) : null;
+  const pooledEnergies = pool ? (configs: Uint8Array, count: number) => pool.evaluate(parts.hamiltonian, wf, configs, count) : undefined;
+  const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, pooledEnergies);
   const nParams = parameterCount(wf);
   const reference = referenceEnergy(cfg, parts);
 
@@ -165,7 +181,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
         log.info({ step: driver.stepsDone, budget_seconds: budget }, message);
         break;
       }
-      const rec = driver.step();
+      const rec = pooledEnergies ? await driver.stepAsync() : driver.step();
       last = rec;
       const rel = relativeError(rec.energy, reference);
       progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
@@ -204,7 +220,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let estimate: RunSummary['energy_estimate'] = 'last-step';
   let samplerDiagnostics: Record<string, number> = last?.diagnostics ?? {};
   if (status === 'completed') {
-    const ev = estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000)));
+    const evalSlice = Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000));
+    const ev = pooledEnergies
+      ? await estimateEnergyAsync(parts.hamiltonian, sampler, cfg['eval-samples'], evalSlice, pooledEnergies)
+      : estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], evalSlice);
     energy = ev.mean;
     energyError = ev.error;
     variance = ev.variance;

@@ -10,7 +10,7 @@ import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { chainStats, expandByIndex } from '../sampler/diagnostics.js';
 import type { SampleBatch, Sampler } from '../sampler/sampler.js';
 import { energyStats, type EnergyStats } from './estimator.js';
-import { localEnergies } from './local-energy.js';
+import { localEnergies, type LocalEnergies } from './local-energy.js';
 import type { Optimizer } from './optimizer.js';
 import { uniqueSamples, type UniqueSamples } from './unique.js';
 
@@ -67,20 +67,52 @@ export function estimateEnergy(
   count: number,
   slice = 1000,
 ): EnergyEstimate {
-  const parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
-  const diag: Record<string, number> = {};
+  const acc = new EstimateAccumulator(count);
   for (let done = 0; done < count; done += slice) {
     const m = Math.min(slice, count - done);
     const batch = sampler.sample(m);
     const u = uniqueSamples(batch.configs, batch.count, h.nSites);
-    const e = localEnergies(h, wf, u.configs, u.count);
-    parts.push({ re: e.re, im: e.im, w: u.multiplicity });
-    const d = { tau: 0.5, ...batchDiagnostics(batch, u, e.re) };
-    for (const [k, v] of Object.entries(d)) diag[k] = (diag[k] ?? 0) + (v * m) / count;
+    acc.add(m, batch, u, localEnergies(h, wf, u.configs, u.count));
   }
-  const cat = (k: 're' | 'im' | 'w') => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
-  // slices are drawn one after another; their diagnostics are averaged, weighted by size
-  return { ...energyStats(cat('re'), cat('im'), cat('w'), diag.tau), diagnostics: diag };
+  return acc.result();
+}
+
+/** `estimateEnergy` with asynchronous local energies (e.g. a LocalEnergyPool); same numbers. */
+export async function estimateEnergyAsync(
+  h: CompiledHamiltonian,
+  sampler: Sampler,
+  count: number,
+  slice: number,
+  localEnergy: (configs: Uint8Array, count: number) => Promise<LocalEnergies>,
+): Promise<EnergyEstimate> {
+  const acc = new EstimateAccumulator(count);
+  for (let done = 0; done < count; done += slice) {
+    const m = Math.min(slice, count - done);
+    const batch = sampler.sample(m);
+    const u = uniqueSamples(batch.configs, batch.count, h.nSites);
+    acc.add(m, batch, u, await localEnergy(u.configs, u.count));
+  }
+  return acc.result();
+}
+
+class EstimateAccumulator {
+  private parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
+  private diag: Record<string, number> = {};
+
+  constructor(private readonly count: number) {}
+
+  /** `m`: samples asked for in this slice (a Metropolis batch may hold a few more) */
+  add(m: number, batch: SampleBatch, u: UniqueSamples, e: LocalEnergies): void {
+    this.parts.push({ re: e.re, im: e.im, w: u.multiplicity });
+    const d = { tau: 0.5, ...batchDiagnostics(batch, u, e.re) };
+    for (const [k, v] of Object.entries(d)) this.diag[k] = (this.diag[k] ?? 0) + (v * m) / this.count;
+  }
+
+  result(): EnergyEstimate {
+    const cat = (k: 're' | 'im' | 'w') => Float64Array.from(this.parts.flatMap((p) => Array.from(p[k])));
+    // slices are drawn one after another; their diagnostics are averaged, weighted by size
+    return { ...energyStats(cat('re'), cat('im'), cat('w'), this.diag.tau), diagnostics: this.diag };
+  }
 }
 
 export class VmcDriver {
@@ -93,6 +125,12 @@ export class VmcDriver {
     readonly sampler: Sampler,
     readonly optimizer: Optimizer,
     readonly samples: number,
+    /**
+     * optional asynchronous local energies of the distinct samples (e.g. a LocalEnergyPool that
+     * spreads them over worker threads); it must return the numbers `localEnergies` would. Used
+     * by `stepAsync`; `step` always computes them on this thread.
+     */
+    readonly localEnergy?: (configs: Uint8Array, count: number) => Promise<LocalEnergies>,
   ) {}
 
   /** One VMC step. Throws NumericalError (before updating anything) on NaN/Inf energies. */
@@ -103,6 +141,22 @@ export class VmcDriver {
     const t1 = performance.now();
     const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
     const eloc = localEnergies(this.h, this.wf, unique.configs, unique.count);
+    return this.finishStep(t0, t1, lr, batch, unique, eloc);
+  }
+
+  /** `step` with the local energies from `localEnergy` when given (same numbers). */
+  async stepAsync(): Promise<StepRecord> {
+    if (!this.localEnergy) return this.step();
+    const t0 = performance.now();
+    const lr = this.optimizer.learningRate();
+    const batch = this.sampler.sample(this.samples);
+    const t1 = performance.now();
+    const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
+    const eloc = await this.localEnergy(unique.configs, unique.count);
+    return this.finishStep(t0, t1, lr, batch, unique, eloc);
+  }
+
+  private finishStep(t0: number, t1: number, lr: number, batch: SampleBatch, unique: UniqueSamples, eloc: LocalEnergies): StepRecord {
     const diagnostics = batchDiagnostics(batch, unique, eloc.re);
     const stats = energyStats(eloc.re, eloc.im, unique.multiplicity, diagnostics.tau ?? 0.5);
     const t2 = performance.now();
