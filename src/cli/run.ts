@@ -30,8 +30,12 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
   const resumeDir = argv.resume as string | undefined;
   if (resumeDir) {
     if (argv.experiment) throw new InputError('give either an experiment file or --resume, not both', '--resume');
-    const extra = Object.keys(flags).filter((k) => k !== 'steps' && k !== 'backend');
-    if (extra.length) throw new InputError(`only --steps can change when resuming (got --${extra.join(', --')})`, '--resume');
+    // Settings that do not change the numbers of a run (only how long it goes and where it runs).
+    const changeable = ['steps', 'budget-seconds', 'workers', 'backend'];
+    const extra = Object.keys(flags).filter((k) => !changeable.includes(k));
+    if (extra.length) {
+      throw new InputError(`only --${changeable.join(', --')} can change when resuming (got --${extra.join(', --')})`, '--resume');
+    }
     const previous = readRunConfig(resumeDir);
     config = { ...previous, ...flags };
   } else {
