@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 import { createFlow, type FlowOptions } from '../../src/ansatz/flow.js';
-import { chi2, chi2Critical, enumerate, indexOf, popcount, probabilities, randomize } from './flow-helpers.js';
+import { chi2, chi2Critical, enumerate, indexOf, popcount, probabilities, randomize } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');

@@ -21,7 +21,7 @@ import { energyGradient } from '../../src/vmc/gradient.js';
 import { localEnergies } from '../../src/vmc/local-energy.js';
 import { AdamOptimizer } from '../../src/vmc/optimizer.js';
 import { uniqueSamples } from '../../src/vmc/unique.js';
-import { enumerate, randomize } from './flow-helpers.js';
+import { enumerate, randomize } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');

@@ -10,7 +10,7 @@ import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 import { createFlow, type FlowOptions } from '../../src/ansatz/flow.js';
 import { buildMadeMasks } from '../../src/ansatz/made.js';
-import { enumerate, popcount, probabilities, randomize } from './flow-helpers.js';
+import { enumerate, popcount, probabilities, randomize } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');

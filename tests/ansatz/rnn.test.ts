@@ -6,24 +6,11 @@ import { Rng } from '../../src/rng.js';
 import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import type { Connections } from '../../src/hamiltonian/types.js';
+import { assertNormalised, enumerate as allConfigs } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');
 });
-
-/** All 2^N configurations, bit s of the index is site s. */
-function allConfigs(N: number): Uint8Array {
-  const M = 1 << N;
-  const out = new Uint8Array(M * N);
-  for (let c = 0; c < M; c++) for (let s = 0; s < N; s++) out[c * N + s] = (c >> s) & 1;
-  return out;
-}
-
-function popcount(c: number): number {
-  let n = 0;
-  for (; c; c >>= 1) n += c & 1;
-  return n;
-}
 
 /** An RNN with weights re-drawn at a larger scale, so that the distribution is far from uniform. */
 function makeRnn(opts: RnnOptions, seed: number, scale = 0.8): Wavefunction {
@@ -60,34 +47,11 @@ const normCases: (RnnOptions & { label: string })[] = [
 for (const [ci, c] of normCases.entries()) {
   test(`Σ_x P(x) = 1 by enumeration: ${c.label}`, () => {
     const wf = makeRnn(c, 100 + ci);
-    const N = c.nSites;
-    const M = 1 << N;
-    const { logAmp, phase } = wf.evaluate(allConfigs(N), M);
-    let inside = 0;
-    let outside = 0;
-    let pmax = 0;
-    for (let x = 0; x < M; x++) {
-      const p = Math.exp(2 * logAmp[x]);
-      pmax = Math.max(pmax, p);
-      if (c.nUp === null || popcount(x) === c.nUp) inside += p;
-      else outside += p;
-      assert.ok(Number.isFinite(phase[x]));
-      if (!c.complex) assert.equal(phase[x], 0);
-    }
-    assert.ok(Math.abs(inside - 1) < 2e-5, `Σ P = ${inside}`);
-    assert.equal(outside, 0);
-    // the distribution is far from uniform, so the test is not trivially satisfied
-    const nIn = c.nUp == null ? M : binom(N, c.nUp);
-    assert.ok(pmax > 3 / nIn, `max P = ${pmax}`);
+    assertNormalised(wf, c.nSites, c.nUp ?? null, c.complex ?? false);
     wf.dispose();
   });
 }
 
-function binom(n: number, k: number): number {
-  let r = 1;
-  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
-  return r;
-}
 
 /** Upper χ² quantile (Wilson–Hilferty) for tail probability 1e-3. */
 function chi2Critical(k: number): number {

@@ -14,7 +14,7 @@ import { createRnn2d, zigzagPath, type Rnn2dOptions } from '../../src/ansatz/rnn
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import { compileHamiltonian, loadModel } from '../../src/hamiltonian/index.js';
 import { Lattice } from '../../src/lattice/lattice.js';
-import { chi2, chi2Critical, enumerate, indexOf, popcount, probabilities, randomize } from './flow-helpers.js';
+import { assertNormalised, chi2, chi2Critical, indexOf, probabilities, randomize } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -28,11 +28,6 @@ function make(opts: Rnn2dOptions, seed: number, scale = 0.6): Wavefunction {
   return wf;
 }
 
-function binom(n: number, k: number): number {
-  let r = 1;
-  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
-  return r;
-}
 
 const normCases: (Rnn2dOptions & { label: string })[] = [
   { label: '3×3 plain positive', lx: 3, ly: 3, hidden: 6, cell: 'plain', complex: false, nUp: null },
@@ -47,24 +42,7 @@ const normCases: (Rnn2dOptions & { label: string })[] = [
 for (const [ci, c] of normCases.entries()) {
   test(`Σ_x P(x) = 1 by enumeration: ${c.label}`, () => {
     const wf = make(c, 100 + ci);
-    const N = c.lx * c.ly;
-    const M = 1 << N;
-    const { logAmp, phase } = wf.evaluate(enumerate(N), M);
-    let inside = 0;
-    let outside = 0;
-    let pmax = 0;
-    for (let x = 0; x < M; x++) {
-      const p = Math.exp(2 * logAmp[x]);
-      pmax = Math.max(pmax, p);
-      if (c.nUp === null || popcount(x) === c.nUp) inside += p;
-      else outside += p;
-      assert.ok(Number.isFinite(phase[x]));
-      if (!c.complex) assert.equal(phase[x], 0);
-    }
-    assert.ok(Math.abs(inside - 1) < 2e-5, `Σ P = ${inside}`);
-    assert.equal(outside, 0);
-    const nIn = c.nUp == null ? M : binom(N, c.nUp);
-    assert.ok(pmax > 3 / nIn, `max P = ${pmax}: too close to uniform for a meaningful test`);
+    assertNormalised(wf, c.lx * c.ly, c.nUp ?? null, c.complex ?? false);
     wf.dispose();
   });
 }

@@ -6,7 +6,7 @@ import { createRbm } from '../../src/ansatz/rbm.js';
 import { MetropolisSampler } from '../../src/sampler/metropolis.js';
 import { popcount } from '../../src/exact/index.js';
 import { chain } from '../../src/lattice/lattice.js';
-import { chi2, chi2Critical } from '../ansatz/flow-helpers.js';
+import { chi2, chi2Critical } from '../ansatz/helpers.js';
 import { configState, enumerate, exactProbabilities } from './helpers.js';
 
 before(async () => {

@@ -1,4 +1,5 @@
-/** Shared helpers for the flow ansatz tests (not a test file itself). */
+/** Shared helpers for the autoregressive ansatz tests (rnn, rnn2d, flow) and Metropolis tests (not a test file itself). */
+import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
@@ -73,4 +74,35 @@ export function chi2(observed: Float64Array, probs: Float64Array, total: number)
     bins++;
   }
   return { stat, df: bins - 1 };
+}
+
+export function binom(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/**
+ * Σ_x P(x) = 1 by enumeration of all 2^N configurations, P = 0 outside the nUp sector, a zero
+ * phase for positive ansätze, and a distribution far enough from uniform that the check means
+ * something (max P > 3/dimension).
+ */
+export function assertNormalised(wf: Wavefunction, nSites: number, nUp: number | null, complex: boolean): void {
+  const M = 1 << nSites;
+  const { logAmp, phase } = wf.evaluate(enumerate(nSites), M);
+  let inside = 0;
+  let outside = 0;
+  let pmax = 0;
+  for (let x = 0; x < M; x++) {
+    const p = Math.exp(2 * logAmp[x]);
+    pmax = Math.max(pmax, p);
+    if (nUp === null || popcount(x) === nUp) inside += p;
+    else outside += p;
+    assert.ok(Number.isFinite(phase[x]));
+    if (!complex) assert.equal(phase[x], 0);
+  }
+  assert.ok(Math.abs(inside - 1) < 2e-5, `Σ P = ${inside}`);
+  assert.equal(outside, 0);
+  const nIn = nUp === null ? M : binom(nSites, nUp);
+  assert.ok(pmax > 3 / nIn, `max P = ${pmax}: too close to uniform for a meaningful test`);
 }
