@@ -12,7 +12,7 @@ import { initBackend } from '../backend.js';
 import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { Rng } from '../rng.js';
-import { estimateEnergy, estimateEnergyAsync, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
+import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
 import { LocalEnergyPool } from '../vmc/local-energy-pool.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind } from './build.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -181,7 +181,7 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool
         log.info({ step: driver.stepsDone, budget_seconds: budget }, message);
         break;
       }
-      const rec = pooledEnergies ? await driver.stepAsync() : driver.step();
+      const rec = await driver.stepAsync(); // in-thread local energies unless a pool is given
       last = rec;
       const rel = relativeError(rec.energy, reference);
       progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
@@ -221,9 +221,7 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool
   let samplerDiagnostics: Record<string, number> = last?.diagnostics ?? {};
   if (status === 'completed') {
     const evalSlice = Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000));
-    const ev = pooledEnergies
-      ? await estimateEnergyAsync(parts.hamiltonian, sampler, cfg['eval-samples'], evalSlice, pooledEnergies)
-      : estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], evalSlice);
+    const ev = await estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], evalSlice, pooledEnergies);
     energy = ev.mean;
     energyError = ev.error;
     variance = ev.variance;

@@ -56,63 +56,36 @@ export interface EnergyEstimate extends EnergyStats {
   diagnostics: Record<string, number>;
 }
 
+/** Local energies of `count` distinct configurations (e.g. spread over worker threads). */
+export type LocalEnergyFn = (configs: Uint8Array, count: number) => Promise<LocalEnergies>;
+
 /**
  * Estimates ⟨H⟩ from a fresh batch of `count` samples, drawn in slices of at most `slice` so that
- * memory stays bounded. Returns the statistics of all samples pooled.
+ * memory stays bounded. Returns the statistics of all samples pooled. `localEnergy` (e.g. a
+ * LocalEnergyPool) replaces the in-thread `localEnergies`; it must return the same numbers.
  */
-export function estimateEnergy(
+export async function estimateEnergy(
   h: CompiledHamiltonian,
   wf: Wavefunction,
   sampler: Sampler,
   count: number,
   slice = 1000,
-): EnergyEstimate {
-  const acc = new EstimateAccumulator(count);
-  for (let done = 0; done < count; done += slice) {
-    const m = Math.min(slice, count - done);
-    const batch = sampler.sample(m);
-    const u = uniqueSamples(batch.configs, batch.count, h.nSites);
-    acc.add(m, batch, u, localEnergies(h, wf, u.configs, u.count));
-  }
-  return acc.result();
-}
-
-/** `estimateEnergy` with asynchronous local energies (e.g. a LocalEnergyPool); same numbers. */
-export async function estimateEnergyAsync(
-  h: CompiledHamiltonian,
-  sampler: Sampler,
-  count: number,
-  slice: number,
-  localEnergy: (configs: Uint8Array, count: number) => Promise<LocalEnergies>,
+  localEnergy?: LocalEnergyFn,
 ): Promise<EnergyEstimate> {
-  const acc = new EstimateAccumulator(count);
+  const parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
+  const diag: Record<string, number> = {};
   for (let done = 0; done < count; done += slice) {
-    const m = Math.min(slice, count - done);
+    const m = Math.min(slice, count - done); // a Metropolis batch may hold a few more
     const batch = sampler.sample(m);
     const u = uniqueSamples(batch.configs, batch.count, h.nSites);
-    acc.add(m, batch, u, await localEnergy(u.configs, u.count));
-  }
-  return acc.result();
-}
-
-class EstimateAccumulator {
-  private parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
-  private diag: Record<string, number> = {};
-
-  constructor(private readonly count: number) {}
-
-  /** `m`: samples asked for in this slice (a Metropolis batch may hold a few more) */
-  add(m: number, batch: SampleBatch, u: UniqueSamples, e: LocalEnergies): void {
-    this.parts.push({ re: e.re, im: e.im, w: u.multiplicity });
+    const e = localEnergy ? await localEnergy(u.configs, u.count) : localEnergies(h, wf, u.configs, u.count);
+    parts.push({ re: e.re, im: e.im, w: u.multiplicity });
     const d = { tau: 0.5, ...batchDiagnostics(batch, u, e.re) };
-    for (const [k, v] of Object.entries(d)) this.diag[k] = (this.diag[k] ?? 0) + (v * m) / this.count;
+    for (const [k, v] of Object.entries(d)) diag[k] = (diag[k] ?? 0) + (v * m) / count;
   }
-
-  result(): EnergyEstimate {
-    const cat = (k: 're' | 'im' | 'w') => Float64Array.from(this.parts.flatMap((p) => Array.from(p[k])));
-    // slices are drawn one after another; their diagnostics are averaged, weighted by size
-    return { ...energyStats(cat('re'), cat('im'), cat('w'), this.diag.tau), diagnostics: this.diag };
-  }
+  const cat = (k: 're' | 'im' | 'w') => Float64Array.from(parts.flatMap((p) => Array.from(p[k])));
+  // slices are drawn one after another; their diagnostics are averaged, weighted by size
+  return { ...energyStats(cat('re'), cat('im'), cat('w'), diag.tau), diagnostics: diag };
 }
 
 export class VmcDriver {
@@ -130,7 +103,7 @@ export class VmcDriver {
      * spreads them over worker threads); it must return the numbers `localEnergies` would. Used
      * by `stepAsync`; `step` always computes them on this thread.
      */
-    readonly localEnergy?: (configs: Uint8Array, count: number) => Promise<LocalEnergies>,
+    readonly localEnergy?: LocalEnergyFn,
   ) {}
 
   /** One VMC step. Throws NumericalError (before updating anything) on NaN/Inf energies. */
