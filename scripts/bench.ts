@@ -63,9 +63,9 @@ async function benchChain(n: number, hidden: number, samples: number, steps: num
   const h = compileHamiltonian(loadModel('tfim', { h: 1 }), lattice);
   const wf = createRnn({ nSites: n, hidden, layers: 1, complex: false, nUp: null }, new Rng('bench:init'));
   const driver = new VmcDriver(h, wf, new ExactSampler(wf, new Rng('bench:sample')), new AdamOptimizer(wf, { lr: 5e-3, decay: 1000 }), samples);
-  driver.step(); // warm-up (kernel compilation, buffer allocation)
+  await driver.step(); // warm-up (kernel compilation, buffer allocation)
   const recs: StepRecord[] = [];
-  for (let s = 0; s < steps; s++) recs.push(driver.step());
+  for (let s = 0; s < steps; s++) recs.push(await driver.step());
   wf.dispose();
   const mean = (f: (r: StepRecord) => number): number => recs.reduce((a, r) => a + f(r), 0) / recs.length;
   const row = {

@@ -13,7 +13,7 @@ import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { Rng } from '../rng.js';
 import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
-import { LocalEnergyPool } from '../vmc/local-energy-pool.js';
+import { InThread, type StepThreads } from '../vmc/threads.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind } from './build.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -23,6 +23,7 @@ import { plotEnergy } from './plot.js';
 import { createReporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
 import { createRunDir, readJson, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
+import { StepPool } from './step-pool.js';
 
 export type RunStatus = 'completed' | 'interrupted' | 'diverged';
 
@@ -79,7 +80,7 @@ interface Progress {
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
-  const workers: { pool: LocalEnergyPool | null } = { pool: null };
+  const workers: { pool: StepThreads | null } = { pool: null };
   try {
     return await runWithWorkers(opts, workers);
   } finally {
@@ -88,7 +89,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   }
 }
 
-async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool | null }): Promise<RunResult> {
+async function runWithWorkers(opts: RunOptions, workers: { pool: StepThreads | null }): Promise<RunResult> {
   const cfg = opts.config;
   const started = performance.now();
   const backend = await initBackend(cfg.backend);
@@ -100,12 +101,12 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool
   const wf = buildWavefunction(cfg, parts, initRng);
   const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   const optimizer = buildOptimizer(cfg, wf);
-  // --workers K: local energies on the main thread plus K−1 worker threads (older run configs
-  // have no `workers` and ran on one thread)
-  const threads = cfg.workers ?? 1;
-  const pool = threads > 1 ? (workers.pool = await LocalEnergyPool.start(cfg, threads, backend)) : null;
-  const pooledEnergies = pool ? (configs: Uint8Array, count: number) => pool.evaluate(parts.hamiltonian, wf, configs, count) : undefined;
-  const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, pooledEnergies);
+  // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
+  // worker threads (older run configs have no `workers` and ran on one thread)
+  const nThreads = cfg.workers ?? 1;
+  const threads = (workers.pool =
+    nThreads > 1 ? await StepPool.start(cfg, nThreads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf));
+  const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, { threads });
   const nParams = parameterCount(wf);
   const reference = referenceEnergy(cfg, parts);
 
@@ -181,7 +182,7 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool
         log.info({ step: driver.stepsDone, budget_seconds: budget }, message);
         break;
       }
-      const rec = await driver.stepAsync(); // in-thread local energies unless a pool is given
+      const rec = await driver.step();
       last = rec;
       const rel = relativeError(rec.energy, reference);
       progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
@@ -221,7 +222,7 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool
   let samplerDiagnostics: Record<string, number> = last?.diagnostics ?? {};
   if (status === 'completed') {
     const evalSlice = Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000));
-    const ev = await estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], evalSlice, pooledEnergies);
+    const ev = await estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], evalSlice, threads);
     energy = ev.mean;
     energyError = ev.error;
     variance = ev.variance;

@@ -1,17 +1,22 @@
 /**
- * The VMC loop: sample → local energies → energy statistics → optimizer step.
+ * The VMC loop: sample → local energies → energy statistics → gradient → optimizer step.
+ * Sampling, local energies and the energy gradient run on `StepThreads` (this thread, or a pool
+ * of worker threads) in fixed shards, so the numbers do not depend on the number of threads.
  *
  * Each step is a pure function of (parameters, optimizer state, sampler state), all of which are
  * checkpointable, so an interrupted run resumed from its checkpoint reproduces the uninterrupted
  * run's numbers.
  */
+import * as tf from '@tensorflow/tfjs';
 import { getParameters, setParameters, type ParameterTensor, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { chainStats, expandByIndex } from '../sampler/diagnostics.js';
-import type { SampleBatch, Sampler } from '../sampler/sampler.js';
+import { concatShards, DEFAULT_SHARDS, type SampleBatch, type Sampler } from '../sampler/sampler.js';
 import { energyStats, type EnergyStats } from './estimator.js';
-import { localEnergies, type LocalEnergies } from './local-energy.js';
+import { gradientShards, sumShardGradients } from './gradient.js';
+import type { LocalEnergies } from './local-energy.js';
 import type { Optimizer } from './optimizer.js';
+import { InThread, type StepThreads } from './threads.js';
 import { uniqueSamples, type UniqueSamples } from './unique.js';
 
 /**
@@ -56,13 +61,19 @@ export interface EnergyEstimate extends EnergyStats {
   diagnostics: Record<string, number>;
 }
 
-/** Local energies of `count` distinct configurations (e.g. spread over worker threads). */
-export type LocalEnergyFn = (configs: Uint8Array, count: number) => Promise<LocalEnergies>;
+/**
+ * Draws `count` samples: an exact sampler's shards on `threads` (the same samples on any number
+ * of threads), otherwise the sampler itself on this thread (Markov chains).
+ */
+export async function drawSamples(sampler: Sampler, count: number, threads: StepThreads): Promise<SampleBatch> {
+  if (!sampler.plan) return sampler.sample(count);
+  return { configs: concatShards(await threads.sample(sampler.plan(count))), count };
+}
 
 /**
  * Estimates ⟨H⟩ from a fresh batch of `count` samples, drawn in slices of at most `slice` so that
- * memory stays bounded. Returns the statistics of all samples pooled. `localEnergy` (e.g. a
- * LocalEnergyPool) replaces the in-thread `localEnergies`; it must return the same numbers.
+ * memory stays bounded. Returns the statistics of all samples pooled. `threads` (default: this
+ * thread) runs the sampling and the local energies; the numbers do not depend on it.
  */
 export async function estimateEnergy(
   h: CompiledHamiltonian,
@@ -70,15 +81,16 @@ export async function estimateEnergy(
   sampler: Sampler,
   count: number,
   slice = 1000,
-  localEnergy?: LocalEnergyFn,
+  threads: StepThreads = new InThread(h, wf),
 ): Promise<EnergyEstimate> {
   const parts: { re: Float64Array; im: Float64Array; w: Float64Array }[] = [];
   const diag: Record<string, number> = {};
+  threads.parametersChanged();
   for (let done = 0; done < count; done += slice) {
     const m = Math.min(slice, count - done); // a Metropolis batch may hold a few more
-    const batch = sampler.sample(m);
+    const batch = await drawSamples(sampler, m, threads);
     const u = uniqueSamples(batch.configs, batch.count, h.nSites);
-    const e = localEnergy ? await localEnergy(u.configs, u.count) : localEnergies(h, wf, u.configs, u.count);
+    const e = await threads.localEnergies(u.configs, u.count);
     parts.push({ re: e.re, im: e.im, w: u.multiplicity });
     const d = { tau: 0.5, ...batchDiagnostics(batch, u, e.re) };
     for (const [k, v] of Object.entries(d)) diag[k] = (diag[k] ?? 0) + (v * m) / count;
@@ -88,9 +100,21 @@ export async function estimateEnergy(
   return { ...energyStats(cat('re'), cat('im'), cat('w'), diag.tau), diagnostics: diag };
 }
 
+export interface DriverOptions {
+  /**
+   * where sampling, local energies and gradients run (default: this thread); the numbers do not
+   * depend on it
+   */
+  threads?: StepThreads;
+  /** fixed number of gradient shards over the distinct samples (default DEFAULT_SHARDS) */
+  gradientShards?: number;
+}
+
 export class VmcDriver {
   /** number of steps taken so far (also restored from checkpoints) */
   stepsDone = 0;
+  readonly threads: StepThreads;
+  readonly gradientShards: number;
 
   constructor(
     readonly h: CompiledHamiltonian,
@@ -98,38 +122,24 @@ export class VmcDriver {
     readonly sampler: Sampler,
     readonly optimizer: Optimizer,
     readonly samples: number,
-    /**
-     * optional asynchronous local energies of the distinct samples (e.g. a LocalEnergyPool that
-     * spreads them over worker threads); it must return the numbers `localEnergies` would. Used
-     * by `stepAsync`; `step` always computes them on this thread.
-     */
-    readonly localEnergy?: LocalEnergyFn,
-  ) {}
+    opts: DriverOptions = {},
+  ) {
+    this.threads = opts.threads ?? new InThread(h, wf);
+    this.gradientShards = opts.gradientShards ?? DEFAULT_SHARDS;
+    if (!Number.isInteger(this.gradientShards) || this.gradientShards < 1) {
+      throw new Error(`gradient shards must be a positive integer, got ${this.gradientShards}`);
+    }
+  }
 
   /** One VMC step. Throws NumericalError (before updating anything) on NaN/Inf energies. */
-  step(): StepRecord {
+  async step(): Promise<StepRecord> {
     const t0 = performance.now();
     const lr = this.optimizer.learningRate();
-    const batch = this.sampler.sample(this.samples);
+    this.threads.parametersChanged();
+    const batch = await drawSamples(this.sampler, this.samples, this.threads);
     const t1 = performance.now();
     const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
-    const eloc = localEnergies(this.h, this.wf, unique.configs, unique.count);
-    return this.finishStep(t0, t1, lr, batch, unique, eloc);
-  }
-
-  /** `step` with the local energies from `localEnergy` when given (same numbers). */
-  async stepAsync(): Promise<StepRecord> {
-    if (!this.localEnergy) return this.step();
-    const t0 = performance.now();
-    const lr = this.optimizer.learningRate();
-    const batch = this.sampler.sample(this.samples);
-    const t1 = performance.now();
-    const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
-    const eloc = await this.localEnergy(unique.configs, unique.count);
-    return this.finishStep(t0, t1, lr, batch, unique, eloc);
-  }
-
-  private finishStep(t0: number, t1: number, lr: number, batch: SampleBatch, unique: UniqueSamples, eloc: LocalEnergies): StepRecord {
+    const eloc = await this.threads.localEnergies(unique.configs, unique.count);
     const diagnostics = batchDiagnostics(batch, unique, eloc.re);
     const stats = energyStats(eloc.re, eloc.im, unique.multiplicity, diagnostics.tau ?? 0.5);
     const t2 = performance.now();
@@ -138,9 +148,16 @@ export class VmcDriver {
         `energy is ${stats.mean} (variance ${stats.variance}) at step ${this.stepsDone + 1}: the optimisation diverged; lower --lr`,
       );
     }
-    const opt = this.optimizer.step({ wf: this.wf, unique, eloc, stats });
-    this.stepsDone += 1;
+    const gradient = this.optimizer.usesEnergyGradient ? await this.energyGradient(unique, eloc, stats) : undefined;
     const t3 = performance.now();
+    let opt;
+    try {
+      opt = this.optimizer.step({ wf: this.wf, unique, eloc, stats, gradient });
+    } finally {
+      if (gradient) tf.dispose(gradient);
+    }
+    this.stepsDone += 1;
+    const t4 = performance.now();
     return {
       step: this.stepsDone,
       energy: stats.mean,
@@ -152,12 +169,30 @@ export class VmcDriver {
       timings: {
         sample: (t1 - t0) / 1000,
         localEnergy: (t2 - t1) / 1000,
-        gradient: opt.gradient,
-        update: opt.update,
-        total: (t3 - t0) / 1000,
+        gradient: gradient ? (t3 - t2) / 1000 : opt.gradient,
+        update: gradient ? (t4 - t3) / 1000 : opt.update,
+        total: (t4 - t0) / 1000,
       },
       diagnostics,
     };
+  }
+
+  /** ∂⟨E⟩/∂θ over the fixed gradient shards on the step's threads, summed in float64. */
+  private async energyGradient(unique: UniqueSamples, eloc: LocalEnergies, stats: EnergyStats): Promise<tf.Tensor[]> {
+    const shards = gradientShards(
+      {
+        configs: unique.configs,
+        count: unique.count,
+        weights: unique.multiplicity,
+        eRe: eloc.re,
+        eIm: eloc.im,
+        meanRe: stats.mean,
+        meanIm: stats.meanIm,
+      },
+      this.h.nSites,
+      this.gradientShards,
+    );
+    return sumShardGradients(this.wf, await this.threads.gradients(shards));
   }
 
   parameters(): ParameterTensor[] {

@@ -15,6 +15,8 @@ export interface StepContext {
   unique: UniqueSamples;
   eloc: LocalEnergies;
   stats: EnergyStats;
+  /** ∂⟨E⟩/∂θ computed by the driver (for optimizers with `usesEnergyGradient`); not disposed here */
+  gradient?: tf.Tensor[];
 }
 
 export interface OptimizerTimings {
@@ -24,6 +26,11 @@ export interface OptimizerTimings {
 
 export interface Optimizer {
   readonly kind: string;
+  /**
+   * true: the update needs only ∂⟨E⟩/∂θ, which the driver computes (sharded, possibly on worker
+   * threads) and passes as `ctx.gradient`
+   */
+  readonly usesEnergyGradient: boolean;
   /** updates the wavefunction's variables in place; returns seconds spent */
   step(ctx: StepContext): OptimizerTimings;
   learningRate(): number;
@@ -34,6 +41,7 @@ export interface Optimizer {
 
 export class AdamOptimizer implements Optimizer {
   readonly kind = 'adam';
+  readonly usesEnergyGradient = true;
   private readonly adam: Adam;
 
   constructor(wf: Wavefunction, opts: AdamOptions) {
@@ -42,7 +50,8 @@ export class AdamOptimizer implements Optimizer {
 
   step(ctx: StepContext): OptimizerTimings {
     const t0 = performance.now();
-    const grads = energyGradient(ctx.wf, {
+    const own = ctx.gradient === undefined;
+    const grads = ctx.gradient ?? energyGradient(ctx.wf, {
       configs: ctx.unique.configs,
       count: ctx.unique.count,
       weights: ctx.unique.multiplicity,
@@ -53,7 +62,7 @@ export class AdamOptimizer implements Optimizer {
     });
     const t1 = performance.now();
     this.adam.apply(grads);
-    tf.dispose(grads);
+    if (own) tf.dispose(grads);
     const t2 = performance.now();
     return { gradient: (t1 - t0) / 1000, update: (t2 - t1) / 1000 };
   }

@@ -351,6 +351,8 @@ export interface SrStepContext {
 
 export class StochasticReconfiguration {
   readonly kind = 'sr';
+  /** SR needs the per-sample log-derivatives, which it computes itself on this thread */
+  readonly usesEnergyGradient = false;
   private t = 0;
   private last: Float64Array | null = null;
   lastInfo: SrStepInfo | null = null;

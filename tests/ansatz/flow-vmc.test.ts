@@ -187,15 +187,15 @@ for (const c of CASES) {
   });
 }
 
-test('short VMC run: flow on the periodic TFIM chain, N = 8, h = 1, relative error < 1e-3', () => {
+test('short VMC run: flow on the periodic TFIM chain, N = 8, h = 1, relative error < 1e-3', async () => {
   const N = 8;
   const h = compileHamiltonian(loadModel('tfim', { h: 1 }), chain(N, 'periodic'));
   const E0 = tfimChain(N, 1, 1, 'periodic').energy;
   const wf = createFlow({ nSites: N, hidden: 32 }, new Rng(1));
   const optimizer = new AdamOptimizer(wf, { lr: 1e-2, decay: 0 });
   const driver = new VmcDriver(h, wf, new ExactSampler(wf, new Rng(2)), optimizer, 500);
-  let last = driver.step();
-  for (let s = 1; s < 150; s++) last = driver.step();
+  let last = await driver.step();
+  for (let s = 1; s < 150; s++) last = await driver.step();
   const all = enumerate(N);
   const r = wf.evaluate(all, 1 << N);
   const variational = denseEnergy(denseMatrix(h), r.logAmp, r.phase);

@@ -39,16 +39,16 @@ test('rnn2d on the open 3×3 TFIM at h = 3 reaches relative error < 1e-3 vs Lanc
   assert.ok(summary.relative_error! < 1e-3, `relative error ${summary.relative_error}`);
 });
 
-test('no tensor leaks across VMC steps (rnn2d, plain and gated, complex, Marshall sign, S^z = 0)', () => {
+test('no tensor leaks across VMC steps (rnn2d, plain and gated, complex, Marshall sign, S^z = 0)', async () => {
   for (const cell of ['plain', 'gated'] as const) {
     const cfg = config({ model: 'heisenberg', lx: 3, ly: 2, ansatz: 'rnn2d', cell, phase: true, sign: 'marshall', magnetization: 0, samples: 40, hidden: 6 });
     const parts = buildModel(cfg);
     const wf = buildWavefunction(cfg, parts, new Rng(1));
     assert.equal(wf.spec().sign, 'marshall');
     const driver = new VmcDriver(parts.hamiltonian, wf, buildSampler(cfg, wf, parts, new Rng(2)), buildOptimizer(cfg, wf), 40);
-    driver.step();
+    await driver.step();
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) driver.step();
+    for (let i = 0; i < 5; i++) await driver.step();
     assert.equal(tf.memory().numTensors, before, `${cell}: tensors before ${before}, after ${tf.memory().numTensors}`);
     wf.dispose();
   }

@@ -58,15 +58,15 @@ test('same seed gives identical numbers; resuming an interrupted run reproduces 
   assert.equal(resumed.summary.energy, full.summary.energy);
 });
 
-test('no tensor leaks across VMC steps', () => {
+test('no tensor leaks across VMC steps', async () => {
   for (const ansatz of ['rnn', 'flow', 'rbm'] as const) {
     const cfg = config({ model: 'tfim', n: 6, ansatz, samples: 50, hidden: 8, phase: true });
     const parts = buildModel(cfg);
     const wf = buildWavefunction(cfg, parts, new Rng(1));
     const driver = new VmcDriver(parts.hamiltonian, wf, buildSampler(cfg, wf, parts, new Rng(2)), buildOptimizer(cfg, wf), 50);
-    driver.step();
+    await driver.step();
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 8; i++) driver.step();
+    for (let i = 0; i < 8; i++) await driver.step();
     assert.equal(tf.memory().numTensors, before, `${ansatz}: tensors before ${before}, after ${tf.memory().numTensors}`);
     wf.dispose();
   }
@@ -89,17 +89,17 @@ test('RNN with Marshall sign and S^z = 0 on the Heisenberg chain of 8 sites reac
   assert.ok(summary.relative_error! < 2e-3, `relative error ${summary.relative_error}`);
 });
 
-test('a NaN energy stops the step with a NumericalError before any update', () => {
+test('a NaN energy stops the step with a NumericalError before any update', async () => {
   const cfg = config({ model: 'tfim', n: 4 });
   const parts = buildModel(cfg);
   const wf = new TableWavefunction(4, new Rng(1));
   const driver = new VmcDriver(parts.hamiltonian, wf, new ExactSampler(wf, new Rng(2)), new AdamOptimizer(wf, { lr: 0.01, decay: 0 }), 64);
-  driver.step();
+  await driver.step();
   const phases = wf.variables[1].arraySync() as number[][];
   phases[3][0] = NaN; // one amplitude with an undefined phase poisons every local energy that reaches it
   tf.tidy(() => wf.variables[1].assign(tf.tensor2d(phases)));
   const before = wf.variables[0].dataSync().slice();
-  assert.throws(() => driver.step(), NumericalError);
+  await assert.rejects(driver.step(), NumericalError);
   assert.deepEqual(wf.variables[0].dataSync(), before, 'parameters unchanged');
   assert.equal(driver.stepsDone, 1);
   wf.dispose();

@@ -1,8 +1,9 @@
 /**
- * The local-energy pool (--workers K): worker threads return exactly the local energies of the
- * main thread (ψ of a configuration does not depend on how the batch is split), worker errors
- * surface as Errors in the main thread, and a run with workers: 2 reproduces workers: 1 and
- * leaves no worker thread behind.
+ * The step pool (--workers K): worker threads return exactly the samples, local energies and
+ * shard gradients of the main thread (ψ of a configuration does not depend on how the batch is
+ * split; samples and gradients are fixed by their shards), worker errors surface as Errors in the
+ * main thread, and runs with workers: 2 and 3 reproduce workers: 1 and leave no worker thread
+ * behind.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,8 +15,10 @@ import { buildModel, buildSampler, buildWavefunction } from '../../src/run/build
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { runExperiment } from '../../src/run/runner.js';
 import { Rng } from '../../src/rng.js';
+import { StepPool } from '../../src/run/step-pool.js';
+import { gradientShards } from '../../src/vmc/gradient.js';
 import { localEnergies, type LocalEnergies } from '../../src/vmc/local-energy.js';
-import { LocalEnergyPool } from '../../src/vmc/local-energy-pool.js';
+import { InThread } from '../../src/vmc/threads.js';
 import { uniqueSamples } from '../../src/vmc/unique.js';
 
 let backend = '';
@@ -41,7 +44,7 @@ const cases: [string, Partial<ExperimentConfig>][] = [
 ];
 
 for (const [name, over] of cases) {
-  test(`pool of 3 threads (2 workers) equals localEnergies: ${name}`, async () => {
+  test(`pool of 3 threads (2 workers) equals this thread: samples, local energies, gradients: ${name}`, async () => {
     const cfg = config(over);
     const parts = buildModel(cfg);
     // parameters unlike the workers' own initialisation, so that they must be sent
@@ -51,13 +54,28 @@ for (const [name, over] of cases) {
     const u = uniqueSamples(batch.configs, batch.count, parts.lattice.nSites);
     assert.ok(u.count > 20, `distinct samples ${u.count}`);
     const want = localEnergies(parts.hamiltonian, wf, u.configs, u.count);
-    const pool = await LocalEnergyPool.start(cfg, 3, backend);
+    const here = new InThread(parts.hamiltonian, wf);
+    const pool = await StepPool.start(cfg, 3, backend, parts.hamiltonian, wf);
     try {
       assert.equal(pool.threads, 3);
-      assertSame(await pool.evaluate(parts.hamiltonian, wf, u.configs, u.count), want, 'all distinct samples');
+      pool.parametersChanged();
+      assertSame(await pool.localEnergies(u.configs, u.count), want, 'all distinct samples');
       // fewer configurations than threads: empty slices
       const one = localEnergies(parts.hamiltonian, wf, u.configs.subarray(0, parts.lattice.nSites), 1);
-      assertSame(await pool.evaluate(parts.hamiltonian, wf, u.configs.subarray(0, parts.lattice.nSites), 1), one, 'one sample');
+      assertSame(await pool.localEnergies(u.configs.subarray(0, parts.lattice.nSites), 1), one, 'one sample');
+      // sampling shards: the same bits whichever thread draws them
+      const shards = [1, 2, 3, 4, 5].map((k) => ({ seed: `shard-${k}`, count: 17 + k }));
+      assert.deepEqual((await pool.sample(shards)).map((b) => Array.from(b)), (await here.sample(shards)).map((b) => Array.from(b)));
+      // gradient shards: the same float32 values whichever thread computes them
+      const g = gradientShards(
+        { configs: u.configs, count: u.count, weights: u.multiplicity, eRe: want.re, eIm: want.im, meanRe: -1, meanIm: 0 },
+        parts.lattice.nSites,
+        4,
+      );
+      const got = await pool.gradients(g);
+      const ref = await here.gradients(g);
+      assert.equal(got.length, 4);
+      got.forEach((s, k) => s.forEach((v, i) => assert.deepEqual(Array.from(v), Array.from(ref[k][i]), `shard ${k}, variable ${i}`)));
     } finally {
       await pool.close();
     }
@@ -71,14 +89,15 @@ test('an error in a worker rejects evaluate with a clear Error', async () => {
   const parts = buildModel(flowCfg);
   const flow = buildWavefunction(flowCfg, parts, new Rng('x'));
   const configs = new Uint8Array(6 * 4).map((_, k) => (k * 7) % 2);
-  const pool = await LocalEnergyPool.start(rnnCfg, 2, backend);
+  // the workers hold an RNN: the flow's parameters do not fit it
+  const pool = await StepPool.start(rnnCfg, 2, backend, parts.hamiltonian, flow);
   try {
-    // the workers hold an RNN: the flow's parameters do not fit it
-    await assert.rejects(pool.evaluate(parts.hamiltonian, flow, configs, 4), (e: Error) => /local-energy worker 0 failed: .*parameter/s.test(e.message));
+    pool.parametersChanged();
+    await assert.rejects(pool.localEnergies(configs, 4), (e: Error) => /step worker 0 failed: .*parameter/s.test(e.message));
   } finally {
     await pool.close();
   }
-  await assert.rejects(pool.evaluate(parts.hamiltonian, flow, configs, 4), /closed/);
+  await assert.rejects(pool.localEnergies(configs, 4), /closed/);
   flow.dispose();
 });
 
@@ -86,13 +105,26 @@ function metricsRows(dir: string): string[] {
   return readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 4).join(','));
 }
 
-test('a run with workers: 2 gives the numbers of workers: 1 and ends its worker threads', async () => {
+const runCases: [string, Partial<ExperimentConfig>][] = [
+  ['rnn, Heisenberg, complex, Marshall, S^z = 0', { model: 'heisenberg', n: 6, bc: 'periodic', sign: 'marshall', magnetization: 0, phase: true, hidden: 10 }],
+  ['flow, TFIM', { ansatz: 'flow', model: 'tfim', n: 6, hidden: 16 }],
+  ['rbm, TFIM, Metropolis + SR', { ansatz: 'rbm', model: 'tfim', n: 6, bc: 'periodic', chains: 8, 'burn-in': 5 }],
+];
+for (const [name, over] of runCases) {
+  test(`runs with workers: 2 and 3 give the numbers of workers: 1 (${name})`, async () => {
+    const base = { samples: 64, steps: 4, 'eval-samples': 256, ...over };
+    const one = await runExperiment({ config: config({ ...base, out: join(tmp(), 'w1') }), quiet: true });
+    for (const workers of [2, 3]) {
+      const many = await runExperiment({ config: config({ ...base, workers, out: join(tmp(), `w${workers}`) }), quiet: true });
+      assert.deepEqual(metricsRows(many.dir), metricsRows(one.dir), `workers ${workers}`);
+      assert.equal(many.summary.energy, one.summary.energy);
+      assert.equal(many.summary.energy_error, one.summary.energy_error);
+    }
+  });
+}
+
+test('a run with workers ends its worker threads, interrupted or failed', async () => {
   const base = { model: 'heisenberg', n: 6, bc: 'periodic', sign: 'marshall', magnetization: 0, phase: true, samples: 64, steps: 4, 'eval-samples': 256, hidden: 10 } as const;
-  const one = await runExperiment({ config: config({ ...base, out: join(tmp(), 'w1') }), quiet: true });
-  const two = await runExperiment({ config: config({ ...base, workers: 2, out: join(tmp(), 'w2') }), quiet: true });
-  assert.deepEqual(metricsRows(two.dir), metricsRows(one.dir));
-  assert.equal(two.summary.energy, one.summary.energy);
-  assert.equal(two.summary.energy_error, one.summary.energy_error);
   // interrupted (Ctrl-C) runs close the pool too
   const signal = { stop: false };
   const stopped = await runExperiment({

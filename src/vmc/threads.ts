@@ -1,0 +1,80 @@
+/**
+ * Where the work of a VMC step runs. A step has three parallel phases, each a pure function of
+ * the current parameters and its inputs (design notes, "Scale"):
+ *   1. exact sampling, shard by shard (each shard has its own random stream);
+ *   2. local energies of the distinct samples (ψ of a row does not depend on the other rows of
+ *      its batch, so any split gives the same numbers);
+ *   3. the energy gradient, shard by shard over a fixed split of the distinct samples, the shards'
+ *      gradients summed in float64 in shard order.
+ * Because the shards are fixed by the run (not by the number of threads), the numbers of a step
+ * do not depend on how many threads share it. `InThread` runs everything on this thread; a
+ * worker pool (run/step-pool.ts) implements the same interface over worker threads.
+ */
+import type { Wavefunction } from '../ansatz/wavefunction.js';
+import type { CompiledHamiltonian } from '../hamiltonian/types.js';
+import { sampleShard, type SampleShard } from '../sampler/sampler.js';
+import { shardGradientValues, type GradientShard } from './gradient.js';
+import { localEnergies, type LocalEnergies } from './local-energy.js';
+
+export interface StepThreads {
+  /** threads sharing the work (1: this thread only) */
+  readonly threads: number;
+  /** the wavefunction's parameters have changed: later calls must use the new ones */
+  parametersChanged(): void;
+  /** samples of each shard, in shard order */
+  sample(shards: SampleShard[]): Promise<Uint8Array[]>;
+  /** local energies (and log ψ) of `count` configurations, in order */
+  localEnergies(configs: Uint8Array, count: number): Promise<LocalEnergies>;
+  /** per shard, one float32 array per variable: ∂(surrogate of the shard)/∂θ */
+  gradients(shards: GradientShard[]): Promise<Float32Array[][]>;
+  close(): Promise<void>;
+}
+
+/** One piece of a step's work (what a worker thread is asked to do). */
+export type WorkerTask =
+  | { kind: 'sample'; shards: SampleShard[] }
+  | { kind: 'energies'; configs: Uint8Array; count: number }
+  | { kind: 'gradients'; shards: GradientShard[] };
+
+export type WorkerResult =
+  | { kind: 'sample'; samples: Uint8Array[] }
+  | { kind: 'energies'; energies: LocalEnergies }
+  | { kind: 'gradients'; gradients: Float32Array[][] };
+
+/** Runs one task on this thread with `wf` and `h` (workers and the main thread alike). */
+export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTask, maxConnected?: number): WorkerResult {
+  switch (task.kind) {
+    case 'sample':
+      return { kind: 'sample', samples: task.shards.map((s) => sampleShard(wf, s)) };
+    case 'energies':
+      return { kind: 'energies', energies: localEnergies(h, wf, task.configs, task.count, { maxConnected }) };
+    case 'gradients':
+      return { kind: 'gradients', gradients: task.shards.map((s) => shardGradientValues(wf, s)) };
+  }
+}
+
+/** All phases on the calling thread. */
+export class InThread implements StepThreads {
+  readonly threads = 1;
+  constructor(
+    private readonly h: CompiledHamiltonian,
+    private readonly wf: Wavefunction,
+    private readonly maxConnected?: number,
+  ) {}
+
+  parametersChanged(): void {}
+
+  async sample(shards: SampleShard[]): Promise<Uint8Array[]> {
+    return shards.map((s) => sampleShard(this.wf, s));
+  }
+
+  async localEnergies(configs: Uint8Array, count: number): Promise<LocalEnergies> {
+    return localEnergies(this.h, this.wf, configs, count, { maxConnected: this.maxConnected });
+  }
+
+  async gradients(shards: GradientShard[]): Promise<Float32Array[][]> {
+    return shards.map((s) => shardGradientValues(this.wf, s));
+  }
+
+  async close(): Promise<void> {}
+}
