@@ -1,113 +1,187 @@
 /**
- * `npm run bench`: time per VMC step of the RNN wavefunction on the TFIM chain, split into
- * sampling, local energies, gradient and update, with configurations/second and the achieved
- * GFLOP/s beside the GFLOP/s of a bare tfjs matMul measured in the same run.
+ * `npm run bench`: seconds per VMC step, split into sampling, local energies, gradient and
+ * update, for the jobs of the speed targets (issue 10), built exactly as `vmc run` builds them
+ * (same experiment settings, same worker pool).
  *
- *   npm run bench -- [--n 20,100] [--hidden 50] [--samples 1000] [--steps 3] [--backend auto]
- *                    [--markdown]
+ *   npm run bench -- [--ansatz rnn,rbm,rnn2d,lru,flow] [--n 20,100] [--workers 1,2]
+ *                    [--hidden H] [--samples M] [--steps 3] [--backend auto] [--json] [--scaling]
  *
- * FLOP model (counted, not measured): one GRU row-step (one configuration advancing one site) is
- * 3 gates × (2·2·H input + 2·H² recurrent) + 2·H·2 output ≈ 6H² + 16H flops. Sampling M
- * configurations costs M·N row-steps; the local energy costs M·N for the parents plus, with
- * prefix sharing, N − i row-steps for a configuration first differing at site i
- * (M·N(N+1)/2 for the N single flips of the TFIM); the gradient is forward + backward ≈ 3× a
- * forward pass over the distinct samples. The first step is a warm-up and is not timed.
+ * Default jobs (per ansatz; --n / --hidden / --samples override them):
+ *   rnn, lru: GRU / LRU, TFIM chain, open, h = 1, H = 50, M = 1000, N = 20 and 100;
+ *   rbm:      real symmetric RBM α = 2, TFIM chain N = 40 periodic, SR, M = 1000 (Metropolis,
+ *             16 chains, as `vmc run`);
+ *   rnn2d:    gated 2D RNN, Heisenberg 10×10 open, Marshall sign, S^z = 0, H = 50, M = 500;
+ *   flow:     TFIM chain, open, h = 1, M = 1000, N = 20.
+ * --scaling times rnn (and lru) at N = 20, 50, 100, 200 and prints the exponent b of a
+ * least-squares fit step_s ∝ N^b.
+ *
+ * Each row is the mean of --steps steps after one untimed warm-up step (kernel compilation,
+ * buffer allocation). --json prints one JSON object per row (ansatz, model, n or lx/ly, hidden,
+ * samples, workers, backend, step_s, sample_s, local_energy_s, gradient_s, update_s, distinct)
+ * and nothing else on stdout.
+ *
+ * FLOP model for the GRU rows (counted, not measured): one GRU row-step (one configuration
+ * advancing one site) is 3 gates × (2·3·H input + 2·H² recurrent) + 2·H output ≈ 6H² + 20H
+ * flops. Sampling M configurations costs M·N row-steps; the local energy costs N row-steps per
+ * parent plus, with prefix sharing, N − 1 − i row-steps for the single flip of site i, i.e.
+ * N(N−1)/2 per parent for the TFIM; the gradient is forward + backward ≈ 3× a forward pass over
+ * the distinct samples.
  */
 import * as os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../src/backend.js';
-import { createRnn } from '../src/ansatz/rnn.js';
-import { compileHamiltonian, loadModel } from '../src/hamiltonian/index.js';
-import { chain } from '../src/lattice/lattice.js';
+import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../src/run/build.js';
+import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
+import { StepPool } from '../src/run/step-pool.js';
 import { Rng } from '../src/rng.js';
-import { ExactSampler } from '../src/sampler/sampler.js';
 import { VmcDriver, type StepRecord } from '../src/vmc/driver.js';
-import { AdamOptimizer } from '../src/vmc/optimizer.js';
+import { InThread, type StepThreads } from '../src/vmc/threads.js';
 
-function arg(name: string, def: string): string {
+function arg(name: string, def: string | null): string | null {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 }
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+const list = (s: string | null): number[] | null => (s === null ? null : s.split(',').map(Number));
 
-/** Best-of-reps GFLOP/s of a [M,H]×[H,H] matMul, the shape of a recurrent GRU product. */
-function bareMatMulGflops(M: number, H: number): number {
-  const a = tf.randomUniform([M, H]);
-  const b = tf.randomUniform([H, H]);
-  let best = Infinity;
-  for (let r = 0; r < 30; r++) {
-    const t0 = performance.now();
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    best = Math.min(best, performance.now() - t0);
-    c.dispose();
-  }
-  a.dispose();
-  b.dispose();
-  return (2 * M * H * H) / (best / 1000) / 1e9;
-}
-
-interface Row {
-  n: number;
-  sample: number;
-  localEnergy: number;
-  gradient: number;
-  update: number;
-  total: number;
-  configsPerSecond: number;
-  gflops: number;
+export interface BenchRow {
+  ansatz: string;
+  model: string;
+  n?: number;
+  lx?: number;
+  ly?: number;
+  hidden: number;
+  samples: number;
+  workers: number;
+  backend: string;
+  step_s: number;
+  sample_s: number;
+  local_energy_s: number;
+  gradient_s: number;
+  update_s: number;
   distinct: number;
+  /** GRU rows: counted GFLOP per second of the work the step needs */
+  gflops?: number;
 }
 
-async function benchChain(n: number, hidden: number, samples: number, steps: number): Promise<Row> {
-  const lattice = chain(n, 'open');
-  const h = compileHamiltonian(loadModel('tfim', { h: 1 }), lattice);
-  const wf = createRnn({ nSites: n, hidden, layers: 1, complex: false, nUp: null }, new Rng('bench:init'));
-  const driver = new VmcDriver(h, wf, new ExactSampler(wf, new Rng('bench:sample')), new AdamOptimizer(wf, { lr: 5e-3, decay: 1000 }), samples);
-  await driver.step(); // warm-up (kernel compilation, buffer allocation)
+/** The experiment settings of a benchmark job. */
+export function benchJob(ansatz: string, over: Partial<ExperimentConfig>): ExperimentConfig {
+  const base: Partial<ExperimentConfig> =
+    ansatz === 'rbm'
+      ? { model: 'tfim', n: 40, bc: 'periodic', ansatz: 'rbm', alpha: 2, real: true, symmetric: true, samples: 1000 }
+      : ansatz === 'rnn2d'
+        ? { model: 'heisenberg', lattice: 'square', lx: 10, ly: 10, bc: 'open', ansatz: 'rnn2d', sign: 'marshall', magnetization: 0, hidden: 50, samples: 500 }
+        : { model: 'tfim', n: 20, bc: 'open', ansatz: ansatz as ExperimentConfig['ansatz'], hidden: ansatz === 'flow' ? undefined : 50, samples: 1000 };
+  return resolveExperiment({}, { ...base, param: { h: 1 }, ...over });
+}
+
+/** Times `steps` steps (after a warm-up) of the job `cfg` on `workers` threads. */
+export async function benchRow(cfg: ExperimentConfig, workers: number, steps: number, backend: string): Promise<BenchRow> {
+  const parts = buildModel(cfg);
+  const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
+  const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
+  const optimizer = buildOptimizer(cfg, wf);
+  const threads: StepThreads =
+    workers > 1 ? await StepPool.start({ ...cfg, workers }, workers, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
   const recs: StepRecord[] = [];
-  for (let s = 0; s < steps; s++) recs.push(await driver.step());
-  wf.dispose();
+  try {
+    const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, { threads });
+    await driver.step(); // warm-up
+    for (let s = 0; s < steps; s++) recs.push(await driver.step());
+  } finally {
+    await threads.close();
+    wf.dispose();
+    optimizer.dispose();
+  }
   const mean = (f: (r: StepRecord) => number): number => recs.reduce((a, r) => a + f(r), 0) / recs.length;
-  const row = {
-    sample: mean((r) => r.timings.sample),
-    localEnergy: mean((r) => r.timings.localEnergy),
-    gradient: mean((r) => r.timings.gradient),
-    update: mean((r) => r.timings.update),
-    total: mean((r) => r.timings.total),
+  const size = cfg.lattice === 'chain' ? { n: cfg.n } : { lx: cfg.lx, ly: cfg.ly };
+  const row: BenchRow = {
+    ansatz: cfg.ansatz,
+    model: cfg.model,
+    ...size,
+    hidden: (wf.spec().hidden as number | undefined) ?? Math.round(cfg.alpha * parts.lattice.nSites),
+    samples: cfg.samples,
+    workers,
+    backend,
+    step_s: mean((r) => r.timings.total),
+    sample_s: mean((r) => r.timings.sample),
+    local_energy_s: mean((r) => r.timings.localEnergy),
+    gradient_s: mean((r) => r.timings.gradient),
+    update_s: mean((r) => r.timings.update),
     distinct: mean((r) => r.distinct),
   };
-  const flopsPerRowStep = 6 * hidden * hidden + 16 * hidden;
-  const rowSteps =
-    samples * n + // sampling
-    row.distinct * n + // parents' ψ
-    (row.distinct * n * (n + 1)) / 2 + // single flips with prefix sharing
-    3 * row.distinct * n; // gradient
-  // configurations whose ψ is evaluated per second: samples + parents + connected ones
-  const configs = samples + row.distinct * (n + 1);
-  return { n, ...row, configsPerSecond: configs / row.total, gflops: (rowSteps * flopsPerRowStep) / row.total / 1e9 };
+  if (cfg.ansatz === 'rnn' && cfg.model === 'tfim' && cfg.lattice === 'chain') {
+    const N = cfg.n!;
+    const H = row.hidden;
+    const rowSteps = cfg.samples * N + row.distinct * N + (row.distinct * N * (N - 1)) / 2 + 3 * row.distinct * N;
+    row.gflops = (rowSteps * (6 * H * H + 20 * H)) / row.step_s / 1e9;
+  }
+  return row;
 }
 
-const ns = arg('n', '20,100').split(',').map(Number);
-const hidden = Number(arg('hidden', '50'));
-const samples = Number(arg('samples', '1000'));
-const steps = Number(arg('steps', '3'));
-const backend = await initBackend(arg('backend', 'auto') as BackendChoice);
-const bare = bareMatMulGflops(samples, hidden);
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-const header = `backend ${backend}, tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} × ${cpu}; TFIM chain (open, h = 1), GRU H = ${hidden}, M = ${samples}, mean of ${steps} steps after a warm-up`;
-console.log(header);
-console.log(`bare tfjs matMul [${samples}×${hidden}]·[${hidden}×${hidden}]: ${bare.toFixed(2)} GFLOP/s`);
-const rows: Row[] = [];
-for (const n of ns) {
-  const r = await benchChain(n, hidden, samples, steps);
-  rows.push(r);
-  console.log(JSON.stringify(r));
+/** Least-squares exponent b of y ∝ x^b. */
+export function fitExponent(x: number[], y: number[]): number {
+  const lx = x.map(Math.log);
+  const ly = y.map(Math.log);
+  const mx = lx.reduce((a, b) => a + b, 0) / lx.length;
+  const my = ly.reduce((a, b) => a + b, 0) / ly.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < lx.length; i++) {
+    num += (lx[i] - mx) * (ly[i] - my);
+    den += (lx[i] - mx) ** 2;
+  }
+  return num / den;
 }
-const fmt = (x: number): string => x.toFixed(3);
-console.log('\n| N | sampling (s) | local energies (s) | gradient (s) | update (s) | step (s) | distinct samples | configurations/s | achieved GFLOP/s | bare matMul GFLOP/s |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) {
-  console.log(
-    `| ${r.n} | ${fmt(r.sample)} | ${fmt(r.localEnergy)} | ${fmt(r.gradient)} | ${fmt(r.update)} | ${fmt(r.total)} | ${r.distinct.toFixed(0)} | ${r.configsPerSecond.toFixed(0)} | ${r.gflops.toFixed(2)} | ${bare.toFixed(2)} |`,
-  );
+
+async function main(): Promise<void> {
+  const json = flag('json');
+  const ansatze = (arg('ansatz', 'rnn,rbm,rnn2d') as string).split(',');
+  const nList = flag('scaling') ? [20, 50, 100, 200] : list(arg('n', null));
+  const workersList = list(arg('workers', '1')) as number[];
+  const steps = Number(arg('steps', '3'));
+  const hidden = arg('hidden', null);
+  const samples = arg('samples', null);
+  const backend = await initBackend(arg('backend', 'auto') as BackendChoice);
+  const say = (s: string): void => {
+    if (!json) console.log(s);
+  };
+  say(`backend ${backend}, tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}; mean of ${steps} steps after a warm-up`);
+  const rows: BenchRow[] = [];
+  for (const ansatz of ansatze) {
+    const chainAnsatz = ansatz === 'rnn' || ansatz === 'lru' || ansatz === 'flow';
+    const sizes: (number | undefined)[] = chainAnsatz ? (nList ?? (ansatz === 'flow' ? [20] : [20, 100])) : ansatz === 'rbm' && nList ? nList : [undefined];
+    for (const n of sizes) {
+      for (const workers of workersList) {
+        const over: Partial<ExperimentConfig> = {};
+        if (n !== undefined) over.n = n;
+        if (hidden !== null && ansatz !== 'rbm') over.hidden = Number(hidden);
+        if (samples !== null) over.samples = Number(samples);
+        const row = await benchRow(benchJob(ansatz, over), workers, steps, backend);
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
+    }
+  }
+  if (json) return;
+  const f = (x: number): string => x.toFixed(3);
+  console.log('\n| ansatz | model | size | H | M | workers | sampling (s) | local energies (s) | gradient (s) | update (s) | step (s) | distinct |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const size = r.n !== undefined ? `N = ${r.n}` : `${r.lx}×${r.ly}`;
+    console.log(`| ${r.ansatz} | ${r.model} | ${size} | ${r.hidden} | ${r.samples} | ${r.workers} | ${f(r.sample_s)} | ${f(r.local_energy_s)} | ${f(r.gradient_s)} | ${f(r.update_s)} | ${f(r.step_s)} | ${r.distinct.toFixed(0)} |`);
+  }
+  for (const ansatz of ['rnn', 'lru']) {
+    for (const workers of workersList) {
+      const pts = rows.filter((r) => r.ansatz === ansatz && r.workers === workers && r.n !== undefined);
+      if (pts.length >= 3) {
+        const b = fitExponent(pts.map((r) => r.n!), pts.map((r) => r.step_s));
+        console.log(`${ansatz}, ${workers} worker(s): step time ∝ N^${b.toFixed(2)} over N = ${pts.map((r) => r.n).join(', ')}`);
+      }
+    }
+  }
 }
+
+// run only as a script (the functions above can be imported by other benchmarks)
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

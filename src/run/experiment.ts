@@ -59,7 +59,7 @@ export const OPTIONS = {
   'budget-seconds': { type: 'number', group: SAMPLING, min: 0, describe: 'wall-clock training budget (s): training ends, completed, at the first step boundary past it or after --steps, whichever comes first' },
   'eval-samples': { type: 'integer', group: SAMPLING, min: 1, default: 10000, describe: 'fresh samples for the final energy estimate' },
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
-  workers: { type: 'integer', group: SAMPLING, min: 1, default: 1, describe: 'threads for the local energies: the main thread plus K−1 worker threads (1 = no workers)' },
+  workers: { type: 'integer', group: SAMPLING, min: 1, default: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads (1 = no workers); the numbers do not depend on K' },
 
   backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow if it loads, else wasm)' },
   out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
