@@ -40,7 +40,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
-import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { mmConstLeft } from './tf-ops.js';
 import {
   appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
@@ -638,7 +638,7 @@ class RnnWavefunction implements Wavefunction {
     }
   }
 
-  evaluateConnected(parents: Uint8Array, conn: Connections): HostLogPsi {
+  evaluateConnected(parents: Uint8Array, conn: Connections): ConnectedLogPsi {
     const P = tidy(() => this.prepare());
     try {
       return evaluateConnectedChunked(parents, conn, this.opts.order, this.opts.chunk, 'rnn', (rs) => this.runRows(P, rs));

@@ -37,7 +37,7 @@ import {
   head, headInputs, PLAIN_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath, type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
 import { mmConstLeft } from './tf-ops.js';
-import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 
 export type Rnn2dCell = 'plain' | 'gated';
 
@@ -357,7 +357,7 @@ class Rnn2dWavefunction implements Wavefunction {
     }
   }
 
-  evaluateConnected(parents: Uint8Array, conn: Connections): HostLogPsi {
+  evaluateConnected(parents: Uint8Array, conn: Connections): ConnectedLogPsi {
     const P = tidy(() => this.prepare());
     try {
       return evaluateConnectedChunked(parents, conn, this.order, this.opts.chunk, 'rnn2d', (rs) => this.runRows(P, rs));

@@ -20,6 +20,14 @@ export interface HostLogPsi {
   phase: Float64Array;
 }
 
+/**
+ * log ψ of connected configurations; `parents` (optional): log ψ of the parents where the pass
+ * computed them anyway (NaN where it did not), equal to `evaluate` of the parents.
+ */
+export interface ConnectedLogPsi extends HostLogPsi {
+  parents?: HostLogPsi;
+}
+
 export interface Wavefunction {
   /** 'rnn', 'rnn2d', 'rbm', 'flow' */
   readonly kind: string;
@@ -40,7 +48,7 @@ export interface Wavefunction {
    * (count·N bits), e.g. by reusing an RNN's hidden states along the shared prefix.
    * Must equal `evaluate(conn.configs, K)`.
    */
-  evaluateConnected?(parents: Uint8Array, conn: Connections): HostLogPsi;
+  evaluateConnected?(parents: Uint8Array, conn: Connections): ConnectedLogPsi;
 
   /** Exact independent samples (autoregressive ansätze only): count·N bits. */
   sample?(count: number, rng: Rng): Uint8Array;

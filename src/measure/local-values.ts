@@ -5,9 +5,9 @@
  * model definition built in code (e.g. X on every site, or X_i X_j on chosen pairs); its flip
  * groups g are the distinct flip patterns. For a sample x, the local value of one group is
  *   O_g,loc(x) = ⟨x|O_g|x'⟩ ψ(x')/ψ(x),  x' = x with the group's sites flipped,
- * with ψ(x')/ψ(x) = exp(logAmp' − logAmp)·(cos + i sin)(phase' − phase) — the local-energy
- * formula (src/vmc/local-energy.ts) kept per group, so that one pass gives, say, every
- * ⟨σ^x_i σ^x_j⟩ at once. ⟨O_g⟩ = E_{|ψ|²}[O_g,loc].
+ * with ψ(x')/ψ(x) = exp(logAmp' − logAmp)·(cos + i sin)(phase' − phase) — the values of
+ * `connectedValues` (src/vmc/connected.ts, shared with the local energies) kept per group, so
+ * that one pass gives, say, every ⟨σ^x_i σ^x_j⟩ at once. ⟨O_g⟩ = E_{|ψ|²}[O_g,loc].
  *
  * Fixed magnetisation: when the state lives in a sector of `nUp` up spins (a U(1) ansatz, or
  * Metropolis chains restricted to the sector), the variational state is ψ projected on that
@@ -18,6 +18,8 @@ import type { HostLogPsi, Wavefunction } from '../ansatz/wavefunction.js';
 import { compileHamiltonian, validateModel } from '../hamiltonian/index.js';
 import type { CompiledHamiltonian, Connections } from '../hamiltonian/types.js';
 import type { Lattice } from '../lattice/lattice.js';
+import { connectedValues } from '../vmc/connected.js';
+
 
 export interface PauliTerms {
   /** Pauli string, one letter per site of each tuple, e.g. "XX" */
@@ -43,13 +45,6 @@ export function pauliOperator(name: string, terms: PauliTerms[], lattice: Lattic
   return compileHamiltonian(def, lattice);
 }
 
-/** Number of up spins of row `r` of `configs`. */
-export function upCount(configs: Uint8Array, r: number, nSites: number): number {
-  let u = 0;
-  for (let s = 0; s < nSites; s++) u += configs[r * nSites + s];
-  return u;
-}
-
 /**
  * log ψ of configurations related to parents: entries offsets[p] .. offsets[p+1]−1 of `related`
  * (rows of N bits) belong to parent p. Uses the ansatz's prefix-sharing path when it has one
@@ -73,32 +68,6 @@ export function evaluateRelated(wf: Wavefunction, parents: Uint8Array, count: nu
     group: new Int32Array(K),
   };
   return wf.evaluateConnected(parents, conn);
-}
-
-/** Keeps the connected entries whose up count is `nUp` (all when nUp is null). */
-function restrictToSector(conn: Connections, nUp: number | null): Connections {
-  if (nUp === null) return conn;
-  const N = conn.nSites;
-  const K = conn.offsets[conn.count];
-  const keep: number[] = [];
-  for (let k = 0; k < K; k++) if (upCount(conn.configs, k, N) === nUp) keep.push(k);
-  if (keep.length === K) return conn;
-  const offsets = new Int32Array(conn.count + 1);
-  const configs = new Uint8Array(keep.length * N);
-  const elemRe = new Float64Array(keep.length);
-  const elemIm = new Float64Array(keep.length);
-  const parent = new Int32Array(keep.length);
-  const group = new Int32Array(keep.length);
-  keep.forEach((k, j) => {
-    configs.set(conn.configs.subarray(k * N, (k + 1) * N), j * N);
-    elemRe[j] = conn.elemRe[k];
-    elemIm[j] = conn.elemIm[k];
-    parent[j] = conn.parent[k];
-    group[j] = conn.group[k];
-    offsets[conn.parent[k] + 1] += 1;
-  });
-  for (let p = 0; p < conn.count; p++) offsets[p + 1] += offsets[p];
-  return { ...conn, offsets, configs, elemRe, elemIm, parent, group };
 }
 
 export interface GroupValueOptions {
@@ -128,19 +97,9 @@ export function visitGroupValues(
   for (let start = 0; start < count; start += chunk) {
     const m = Math.min(chunk, count - start);
     const parents = configs.subarray(start * N, (start + m) * N);
-    const conn = restrictToSector(op.connections(parents, m), nUp);
+    const v = connectedValues(op, wf, parents, m, nUp);
+    const conn = v.conn;
     for (let p = 0; p < m; p++) if (conn.diag[p] !== 0) visit(start + p, -1, conn.diag[p], 0);
-    const K = conn.offsets[m];
-    if (K === 0) continue;
-    const own = wf.evaluate(parents, m);
-    const other = evaluateRelated(wf, parents, m, conn.configs, conn.offsets);
-    for (let k = 0; k < K; k++) {
-      const p = conn.parent[k];
-      const mag = Math.exp(other.logAmp[k] - own.logAmp[p]);
-      const dphi = other.phase[k] - own.phase[p];
-      const rRe = mag * Math.cos(dphi);
-      const rIm = mag * Math.sin(dphi);
-      visit(start + p, conn.group[k], conn.elemRe[k] * rRe - conn.elemIm[k] * rIm, conn.elemRe[k] * rIm + conn.elemIm[k] * rRe);
-    }
+    for (let k = 0; k < conn.offsets[m]; k++) visit(start + conn.parent[k], conn.group[k], v.re[k], v.im[k]);
   }
 }

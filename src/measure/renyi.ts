@@ -16,7 +16,8 @@
  * x₂), which an RNN evaluates cheaply. A swap that leaves a fixed-S^z sector contributes 0
  * (the state has no amplitude there); if α₁ = α₂ or β₁ = β₂ the ratio is exactly 1.
  */
-import { evaluateRelated, upCount } from './local-values.js';
+import { upCount } from '../vmc/connected.js';
+import { evaluateRelated } from './local-values.js';
 import type { MeasureSamples } from './samples.js';
 import { binnedMean, type Estimate } from './stats.js';
 import type { MeasuredState } from './types.js';

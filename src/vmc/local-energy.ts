@@ -1,12 +1,13 @@
 /**
  * Local energies E_loc(x) = Σ_x' H_{x x'} ψ(x')/ψ(x) (design notes, "The physics that must be
- * right"), with ψ(x')/ψ(x) = exp(logAmp' − logAmp)·(cos + i sin)(phase' − phase).
+ * right"): the diagonal plus the connected values of `connectedValues` (vmc/connected.ts).
  *
  * Parents are processed in chunks whose connected set holds at most `maxConnected` entries, so
  * peak memory is bounded whatever N and the batch size are.
  */
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import type { HostLogPsi, Wavefunction } from '../ansatz/wavefunction.js';
+import { connectedValues } from './connected.js';
 
 export interface LocalEnergies {
   re: Float64Array;
@@ -40,30 +41,19 @@ export function localEnergies(
   for (let start = 0; start < count; start += chunk) {
     const m = Math.min(chunk, count - start);
     const parents = configs.subarray(start * N, (start + m) * N);
-    const own = wf.evaluate(parents, m);
-    const conn = h.connections(parents, m);
-    const K = conn.offsets[m];
-    const other: HostLogPsi =
-      K === 0
-        ? { logAmp: new Float64Array(0), phase: new Float64Array(0) }
-        : wf.evaluateConnected
-          ? wf.evaluateConnected(parents, conn)
-          : wf.evaluate(conn.configs, K);
+    const v = connectedValues(h, wf, parents, m);
+    const { offsets, diag } = v.conn;
     for (let p = 0; p < m; p++) {
-      let eRe = conn.diag[p];
+      let eRe = diag[p];
       let eIm = 0;
-      for (let k = conn.offsets[p]; k < conn.offsets[p + 1]; k++) {
-        const mag = Math.exp(other.logAmp[k] - own.logAmp[p]);
-        const dphi = other.phase[k] - own.phase[p];
-        const rRe = mag * Math.cos(dphi);
-        const rIm = mag * Math.sin(dphi);
-        eRe += conn.elemRe[k] * rRe - conn.elemIm[k] * rIm;
-        eIm += conn.elemRe[k] * rIm + conn.elemIm[k] * rRe;
+      for (let k = offsets[p]; k < offsets[p + 1]; k++) {
+        eRe += v.re[k];
+        eIm += v.im[k];
       }
       re[start + p] = eRe;
       im[start + p] = eIm;
-      logAmp[start + p] = own.logAmp[p];
-      phase[start + p] = own.phase[p];
+      logAmp[start + p] = v.own.logAmp[p];
+      phase[start + p] = v.own.phase[p];
     }
   }
   return { re, im, logPsi: { logAmp, phase } };

@@ -3,6 +3,7 @@
  * 50–170 of 500 were distinct, design notes); every per-configuration cost (local energy,
  * gradient) is paid once per distinct configuration and weighted by its multiplicity.
  */
+import { bitsKey } from './connected.js';
 
 export interface UniqueSamples {
   /** distinct configurations, count·N bits, in order of first appearance */
@@ -20,8 +21,7 @@ export function uniqueSamples(configs: Uint8Array, count: number, nSites: number
   const firsts: number[] = [];
   const mult: number[] = [];
   for (let b = 0; b < count; b++) {
-    const row = configs.subarray(b * nSites, (b + 1) * nSites);
-    const key = keyOf(row);
+    const key = bitsKey(configs, b * nSites, nSites);
     let u = seen.get(key);
     if (u === undefined) {
       u = firsts.length;
@@ -35,16 +35,4 @@ export function uniqueSamples(configs: Uint8Array, count: number, nSites: number
   const out = new Uint8Array(firsts.length * nSites);
   firsts.forEach((b, u) => out.set(configs.subarray(b * nSites, (b + 1) * nSites), u * nSites));
   return { configs: out, count: firsts.length, multiplicity: Float64Array.from(mult), index };
-}
-
-/** A compact string key: 16 bits per character. */
-function keyOf(row: Uint8Array): string {
-  let key = '';
-  for (let i = 0; i < row.length; i += 16) {
-    let v = 0;
-    const end = Math.min(i + 16, row.length);
-    for (let j = i; j < end; j++) v = (v << 1) | row[j];
-    key += String.fromCharCode(v);
-  }
-  return key;
 }

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Connections } from '../../hamiltonian/types.js';
 import type { Rng } from '../../rng.js';
-import type { HostLogPsi } from '../wavefunction.js';
+import type { ConnectedLogPsi, HostLogPsi } from '../wavefunction.js';
 import { affine, mm, mmConstLeft, mmConstRight } from '../tf-ops.js';
 
 /** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
@@ -264,12 +264,13 @@ export function evaluateChunked(
  * Prefix-sharing evaluation of connected configurations: parents and their connected entries
  * run as one growing batch of at most `chunk` rows per pass; an entry joins, with a copy of its
  * parent's state, at the first path position where it differs (an entry equal to its parent
- * branches at the last position: same result). Returns log ψ per entry.
+ * branches at the last position: same result). Returns log ψ per entry, and of the parents that
+ * were roots of a pass (those with entries; NaN for the others).
  */
 export function evaluateConnectedChunked(
   parents: Uint8Array, conn: Connections, order: readonly number[], chunk: number, name: string,
   run: (rs: RowSet) => HostLogPsi,
-): HostLogPsi {
+): ConnectedLogPsi {
   const N = order.length;
   if (parents.length < conn.count * N) {
     throw new Error(`${name}.evaluateConnected: need ${conn.count * N} parent bits, got ${parents.length}`);
@@ -277,7 +278,8 @@ export function evaluateConnectedChunked(
   const K = conn.offsets[conn.count] ?? 0;
   const logAmp = new Float64Array(K);
   const phase = new Float64Array(K);
-  if (K === 0) return { logAmp, phase };
+  const own: HostLogPsi = { logAmp: new Float64Array(conn.count).fill(NaN), phase: new Float64Array(conn.count).fill(NaN) };
+  if (K === 0) return { logAmp, phase, parents: own };
   if (conn.nSites !== N) throw new Error(`${name}.evaluateConnected: connections are for ${conn.nSites} sites, not ${N}`);
   const firstDiff = new Int32Array(K);
   for (let k = 0; k < K; k++) {
@@ -301,16 +303,16 @@ export function evaluateConnectedChunked(
       rows += 1 + units[u1][2] - units[u1][1];
       u1++;
     }
-    connectedPass(parents, conn, order, firstDiff, units.slice(u0, u1), rows, run, logAmp, phase);
+    connectedPass(parents, conn, order, firstDiff, units.slice(u0, u1), rows, run, logAmp, phase, own);
     u0 = u1;
   }
-  return { logAmp, phase };
+  return { logAmp, phase, parents: own };
 }
 
 function connectedPass(
   parents: Uint8Array, conn: Connections, order: readonly number[], firstDiff: Int32Array,
   units: [number, number, number][], rows: number, run: (rs: RowSet) => HostLogPsi,
-  logAmp: Float64Array, phase: Float64Array,
+  logAmp: Float64Array, phase: Float64Array, own: HostLogPsi,
 ): void {
   const N = order.length;
   const roots = units.length;
@@ -339,6 +341,10 @@ function connectedPass(
     for (let j = 0; j < N; j++) bits[dst + j] = conn.configs[k * N + order[j]];
   }
   const res = run({ rows, roots, bits, parent: parentRow, branch });
+  units.forEach(([p], u) => {
+    own.logAmp[p] = res.logAmp[u];
+    own.phase[p] = res.phase[u];
+  });
   for (let c = 0; c < entry.length; c++) {
     logAmp[entry[c]] = res.logAmp[roots + c];
     phase[entry[c]] = res.phase[roots + c];
