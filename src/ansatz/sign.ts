@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Connections } from '../hamiltonian/types.js';
 import type { Lattice } from '../lattice/lattice.js';
 import type { Rng } from '../rng.js';
-import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 
 export type SignRule = 'none' | 'marshall';
 
@@ -28,7 +28,7 @@ class MarshallSign implements Wavefunction {
   readonly variables: tf.Variable[];
   readonly normalized: boolean;
   readonly sample?: (count: number, rng: Rng) => Uint8Array;
-  readonly evaluateConnected?: (parents: Uint8Array, conn: Connections) => HostLogPsi;
+  readonly evaluateConnected?: (parents: Uint8Array, conn: Connections) => ConnectedLogPsi;
   private readonly onA: number[];
   private readonly maskA: tf.Tensor2D;
 
@@ -45,8 +45,12 @@ class MarshallSign implements Wavefunction {
     this.maskA = tf.tensor2d(Array.from(sublattice, (b) => (b === 0 ? Math.PI : 0)), [sublattice.length, 1]);
     if (inner.sample) this.sample = (count, rng) => inner.sample!(count, rng);
     if (inner.evaluateConnected) {
-      this.evaluateConnected = (parents, conn) =>
-        this.addSign(inner.evaluateConnected!(parents, conn), conn.configs, conn.configs.length / this.nSites);
+      this.evaluateConnected = (parents, conn) => {
+        const r = inner.evaluateConnected!(parents, conn);
+        // the parents' values the pass returns carry the sign too (NaN entries stay NaN)
+        if (r.parents) this.addSign(r.parents, parents, conn.count);
+        return this.addSign(r, conn.configs, conn.offsets[conn.count]);
+      };
     }
   }
 
@@ -70,7 +74,7 @@ class MarshallSign implements Wavefunction {
     this.inner.dispose();
   }
 
-  private addSign(r: HostLogPsi, configs: Uint8Array, count: number): HostLogPsi {
+  private addSign<R extends HostLogPsi>(r: R, configs: Uint8Array, count: number): R {
     const N = this.nSites;
     for (let b = 0; b < count; b++) {
       let up = 0;

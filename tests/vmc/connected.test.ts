@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend.js';
 import { createRbm } from '../../src/ansatz/rbm.js';
 import { createRnn } from '../../src/ansatz/rnn.js';
+import { withSignRule } from '../../src/ansatz/sign.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import { compileHamiltonian, loadModel } from '../../src/hamiltonian/index.js';
 import { chain } from '../../src/lattice/lattice.js';
@@ -24,7 +25,7 @@ function parentsFor(N: number, rng: Rng, nUp: number | null): { bits: Uint8Array
   const rows: number[][] = [];
   const random = (): number[] => {
     for (;;) {
-      const r = Array.from({ length: N }, () => (rng.uniform() < 0.5 ? 1 : 0));
+      const r = Array.from({ length: N }, (): number => (rng.uniform() < 0.5 ? 1 : 0));
       if (nUp === null || r.reduce((a, b) => a + b, 0) === nUp) return r;
     }
   };
@@ -77,6 +78,11 @@ test('connectedValues equals the per-entry formula: RNN (prefix sharing, parents
   randomize(u1, new Rng(4), 0.8);
   check(u1, 'heisenberg', N, 4);
   u1.dispose();
+  // the Marshall sign wraps the pass: the parents' values it returns must carry the sign too
+  const signed = withSignRule(createRnn({ nSites: N, hidden: 6, nUp: 4 }, new Rng(7)), 'marshall', chain(N, 'periodic'));
+  randomize(signed, new Rng(8), 0.8);
+  check(signed, 'heisenberg', N, 4);
+  signed.dispose();
 });
 
 test('connectedValues equals the per-entry formula: RBM (no prefix sharing)', () => {
