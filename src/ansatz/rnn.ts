@@ -43,7 +43,7 @@ import type { Connections } from '../hamiltonian/types.js';
 import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { mmConstLeft } from './tf-ops.js';
 import {
-  appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
+  appendParentRows, BIG, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
   headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
@@ -68,6 +68,11 @@ export interface RnnOptions {
    * explicit-transpose matMul gradients; 'builtin' op-by-op with tfjs's own matMul gradient.
    */
   gradient?: 'bptt' | 'tape' | 'builtin';
+  /**
+   * No-gradient GRU step (evaluate, evaluateConnected, sample; for benchmarks): 'fused' (default)
+   * three fused matMul+sigmoid kernels on [h, input]; 'ops' separate products and adds.
+   */
+  forward?: 'fused' | 'ops';
 }
 
 export interface ResolvedRnnOptions {
@@ -79,6 +84,7 @@ export interface ResolvedRnnOptions {
   order: number[];
   chunk: number;
   gradient: 'bptt' | 'tape' | 'builtin';
+  forward: 'fused' | 'ops';
 }
 
 export const RNN_DEFAULTS = { hidden: 50, layers: 1, complex: false, nUp: null, chunk: 8192 } as const;
@@ -102,7 +108,9 @@ export function resolveRnnOptions(opts: RnnOptions): ResolvedRnnOptions {
   }
   const gradient = opts.gradient ?? 'bptt';
   if (!['bptt', 'tape', 'builtin'].includes(gradient)) throw new Error(`rnn: unknown gradient mode "${gradient}"`);
-  return { nSites: N, hidden, layers, complex: opts.complex ?? RNN_DEFAULTS.complex, nUp, order, chunk, gradient };
+  const forward = opts.forward ?? 'fused';
+  if (!['fused', 'ops'].includes(forward)) throw new Error(`rnn: unknown forward mode "${forward}"`);
+  return { nSites: N, hidden, layers, complex: opts.complex ?? RNN_DEFAULTS.complex, nUp, order, chunk, gradient, forward };
 }
 
 interface LayerVars {
@@ -120,6 +128,21 @@ interface Prepared extends HeadWeights {
   b: [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D][];
   /** recurrent weights per layer (candidate scaled by 2) */
   U: [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D][];
+}
+
+/**
+ * Weights of the fused no-gradient step, per layer, for the product with [h, input] (see
+ * `gruFused`): update gate [H+din, H], reset gate [H+din, H+din] (its din extra outputs are
+ * σ(BIG) = 1, so r̃ ⊙ [h, input] = [r ⊙ h, input]), candidate [H+din, H] (scaled by 2); biases
+ * for layers ≥ 1 (layer 0 folds them into its indicator rows, which sum to 1).
+ */
+interface FusedLayer {
+  z: tf.Tensor2D;
+  r: tf.Tensor2D;
+  n: tf.Tensor2D;
+  bz: tf.Tensor1D | null;
+  br: tf.Tensor1D | null;
+  bn: tf.Tensor1D | null;
 }
 
 class RnnWavefunction implements Wavefunction {
@@ -180,6 +203,7 @@ class RnnWavefunction implements Wavefunction {
     if (!natural) out.order = [...o.order];
     if (this.user.chunk !== undefined) out.chunk = o.chunk;
     if (o.gradient !== 'bptt') out.gradient = o.gradient;
+    if (o.forward !== 'fused') out.forward = o.forward;
     return out;
   }
 
@@ -214,6 +238,37 @@ class RnnWavefunction implements Wavefunction {
       U.push([v.Uz as tf.Tensor2D, v.Ur as tf.Tensor2D, tf.mul(v.Un, 2)]);
     }
     return { A, W, b, U, ...prepareHead(this.Wo, this.bo, this.Wp, this.bp, this.D) };
+  }
+
+  /** `prepare()` plus the fused step's weights, for the no-gradient passes (caller releases). */
+  private prepareForward(): { P: Prepared; F: FusedLayer[] | null } {
+    return tidy(() => {
+      const P = this.prepare();
+      if (this.opts.forward !== 'fused') return { P, F: null };
+      const H = this.opts.hidden;
+      const F: FusedLayer[] = [];
+      for (let l = 0; l < this.opts.layers; l++) {
+        const [Uz, Ur, Un] = P.U[l];
+        const [Wz, Wr, Wn] = l === 0 ? P.A : P.W[l];
+        const din = Wz.shape[0];
+        const rExtra = l === 0 ? tf.fill([din, din], BIG) : tf.zeros([din, din]);
+        F.push({
+          z: tf.concat([Uz, Wz], 0) as tf.Tensor2D,
+          r: tf.concat([tf.concat([Ur, tf.zeros([H, din])], 1), tf.concat([Wr, rExtra], 1)], 0) as tf.Tensor2D,
+          n: tf.concat([Un, Wn], 0) as tf.Tensor2D,
+          bz: l === 0 ? null : fresh(P.b[l][0]),
+          br: l === 0 ? null : (tf.concat([P.b[l][1], tf.fill([din], BIG)]) as tf.Tensor1D),
+          bn: l === 0 ? null : fresh(P.b[l][2]),
+        });
+      }
+      return { P, F };
+    });
+  }
+
+  /** Disposes what `prepareForward()` derived (never the variables). */
+  private releaseForward(x: { P: Prepared; F: FusedLayer[] | null }): void {
+    this.release(x.P);
+    for (const f of x.F ?? []) tf.dispose([f.z, f.r, f.n, ...[f.bz, f.br, f.bn].filter((t): t is tf.Tensor1D => t !== null)]);
   }
 
   /** Disposes the derived tensors of a no-gradient `prepare()` (never the variables). */
@@ -258,6 +313,38 @@ class RnnWavefunction implements Wavefunction {
       x = hn;
     }
     return out;
+  }
+
+  /**
+   * The GRU update of all layers without gradients, in six kernels per layer instead of
+   * fifteen: with x̃ = [h, input] (one concat along the inner axis),
+   *   z = σ(x̃·[U_z; W_z] + b_z),  r̃ = σ(x̃·[[U_r, 0]; [W_r, BIG]] + [b_r, BIG]) = [r, 1…1],
+   *   s = σ((r̃ ⊙ x̃)·[2U_n; 2W_n] + 2b_n),  n = 2s − 1 = tanh(·),  h' = n + z ⊙ (h − n),
+   * each product with its bias and sigmoid in one fused matMul kernel (tf.fused.matMul). The
+   * same numbers as `gru` up to float32 rounding (the input term is summed inside the product).
+   */
+  private gruFused(F: FusedLayer[], ind: tf.Tensor2D, h: (tf.Tensor2D | null)[]): tf.Tensor2D[] {
+    const out: tf.Tensor2D[] = [];
+    let x: tf.Tensor2D = ind;
+    const A = ind.shape[0];
+    for (let l = 0; l < this.opts.layers; l++) {
+      const f = F[l];
+      const hl = h[l] ?? (tf.zeros([A, this.opts.hidden]) as tf.Tensor2D);
+      const hx = tf.concat([hl, x], 1) as tf.Tensor2D;
+      const z = tf.fused.matMul({ a: hx, b: f.z, bias: f.bz ?? undefined, activation: 'sigmoid' }) as tf.Tensor2D;
+      const r = tf.fused.matMul({ a: hx, b: f.r, bias: f.br ?? undefined, activation: 'sigmoid' }) as tf.Tensor2D;
+      const s = tf.fused.matMul({ a: tf.mul(r, hx) as tf.Tensor2D, b: f.n, bias: f.bn ?? undefined, activation: 'sigmoid' });
+      const n = tf.sub(tf.mul(s, 2), 1);
+      const hn = tf.add(n, tf.mul(z, tf.sub(hl, n))) as tf.Tensor2D;
+      out.push(hn);
+      x = hn;
+    }
+    return out;
+  }
+
+  /** One no-gradient GRU update with the configured forward formulation. */
+  private step(fw: { P: Prepared; F: FusedLayer[] | null }, ind: tf.Tensor2D, h: (tf.Tensor2D | null)[]): tf.Tensor2D[] {
+    return fw.F ? this.gruFused(fw.F, ind, h) : this.gru(fw.P, PLAIN_OPS, ind, h);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -577,7 +664,8 @@ class RnnWavefunction implements Wavefunction {
    * its branch position (it shares the parent's bits before that position) and continues with its
    * own bits. Returns log|ψ| and arg ψ per row.
    */
-  private runRows(P: Prepared, rs: RowSet): { logAmp: Float64Array; phase: Float64Array } {
+  private runRows(fw: { P: Prepared; F: FusedLayer[] | null }, rs: RowSet): { logAmp: Float64Array; phase: Float64Array } {
+    const P = fw.P;
     const N = this.nSites;
     const { bits, rows: R } = rs;
     const complex = this.opts.complex;
@@ -591,7 +679,7 @@ class RnnWavefunction implements Wavefunction {
       let end = next;
       while (end < R && rs.branch[end] === j) end++;
       const res = tidy(() => {
-        let hn = this.gru(P, PLAIN_OPS, this.indicator(bits, A, j), h);
+        let hn = this.step(fw, this.indicator(bits, A, j), h);
         let a = acc;
         let pa = pacc;
         if (end > next) {
@@ -630,20 +718,20 @@ class RnnWavefunction implements Wavefunction {
     const N = this.nSites;
     if (configs.length < count * N) throw new Error(`rnn.evaluate: need ${count * N} bits, got ${configs.length}`);
     if (count === 0) return { logAmp: new Float64Array(0), phase: new Float64Array(0) };
-    const P = tidy(() => this.prepare());
+    const fw = this.prepareForward();
     try {
-      return evaluateChunked(configs, count, this.opts.order, this.opts.chunk, (rs) => this.runRows(P, rs));
+      return evaluateChunked(configs, count, this.opts.order, this.opts.chunk, (rs) => this.runRows(fw, rs));
     } finally {
-      this.release(P);
+      this.releaseForward(fw);
     }
   }
 
   evaluateConnected(parents: Uint8Array, conn: Connections): ConnectedLogPsi {
-    const P = tidy(() => this.prepare());
+    const fw = this.prepareForward();
     try {
-      return evaluateConnectedChunked(parents, conn, this.opts.order, this.opts.chunk, 'rnn', (rs) => this.runRows(P, rs));
+      return evaluateConnectedChunked(parents, conn, this.opts.order, this.opts.chunk, 'rnn', (rs) => this.runRows(fw, rs));
     } finally {
-      this.release(P);
+      this.releaseForward(fw);
     }
   }
 
@@ -654,7 +742,8 @@ class RnnWavefunction implements Wavefunction {
   sample(count: number, rng: Rng): Uint8Array {
     const { order, nUp, chunk, layers } = this.opts;
     if (count === 0) return new Uint8Array(0);
-    const P = tidy(() => this.prepare());
+    const fw = this.prepareForward();
+    const P = fw.P;
     try {
       return sampleChunked(count, order, chunk, nUp, rng, (B) => {
         let h: (tf.Tensor2D | null)[] = new Array(layers).fill(null);
@@ -662,7 +751,7 @@ class RnnWavefunction implements Wavefunction {
         return {
           step: (j, bits) => {
             const res = tidy(() => {
-              const hn = this.gru(P, PLAIN_OPS, this.indicator(bits, B, j), h);
+              const hn = this.step(fw, this.indicator(bits, B, j), h);
               return { h: hn, d: PLAIN_OPS.affine(hn[hn.length - 1], P.wd, P.bd) };
             });
             tf.dispose(live());
@@ -675,7 +764,7 @@ class RnnWavefunction implements Wavefunction {
         };
       });
     } finally {
-      this.release(P);
+      this.releaseForward(fw);
     }
   }
 }
