@@ -5,10 +5,13 @@
  *
  *   node --import tsx scripts/bench-rnn.ts [--n 20,100] [--hidden 50] [--samples 1000] [--reps 2]
  *                                          [--scratch yes|no] [--compare yes|no] [--compare-n 20]
+ *                                          [--forward-compare yes|no]
  *
  * `--compare yes` also times the formulation choices behind src/ansatz/rnn.ts: the three ways of
  * differentiating logPsi, and tfjs-wasm kernels in isolation (matMul transpose flags, tanh,
  * fused-gate matMul + slicing, gather vs host copy + concat, matMul right-operand packing).
+ * `--forward-compare yes` times evaluateConnected and sample with the two no-gradient GRU steps
+ * (`forward: 'fused'` vs `'ops'`), interleaved, same weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.js';
@@ -131,6 +134,26 @@ function compare(N: number, H: number, M: number, reps: number): void {
   tf.dispose([h, U, U3, ind, A, A3, big, bigT, idx]);
 }
 
+/** The two no-gradient GRU formulations on the TFIM single-flip pattern, interleaved. */
+function forwardCompare(N: number, H: number, M: number, reps: number): void {
+  const fused = createRnn({ nSites: N, hidden: H, forward: 'fused' }, new Rng(1));
+  const ops = createRnn({ nSites: N, hidden: H, forward: 'ops' }, new Rng(1));
+  const samples = fused.sample!(M, new Rng(2));
+  const conn = singleFlips(samples, M, N);
+  const a = fused.evaluateConnected!(samples, conn);
+  const b = ops.evaluateConnected!(samples, conn);
+  let diff = 0;
+  for (let k = 0; k < a.logAmp.length; k++) diff = Math.max(diff, Math.abs(a.logAmp[k] - b.logAmp[k]));
+  show(`no-gradient GRU step, N=${N}, H=${H}, M=${M} (best of ${reps}, interleaved; max |Δ log|ψ|| ${diff.toExponential(1)})`, interleaved(reps, {
+    "evaluateConnected, forward: 'fused'": () => void fused.evaluateConnected!(samples, conn),
+    "evaluateConnected, forward: 'ops'": () => void ops.evaluateConnected!(samples, conn),
+    "sample(M), forward: 'fused'": () => void fused.sample!(M, new Rng(3)),
+    "sample(M), forward: 'ops'": () => void ops.sample!(M, new Rng(3)),
+  }));
+  fused.dispose();
+  ops.dispose();
+}
+
 const backend = await initBackend('wasm');
 const sizes = arg('n', '20,100').split(',').map(Number);
 const H = Number(arg('hidden', '50'));
@@ -138,6 +161,7 @@ const M = Number(arg('samples', '1000'));
 const reps = Number(arg('reps', '2'));
 const scratch = arg('scratch', 'yes') === 'yes';
 if (arg('compare', 'no') === 'yes') compare(Number(arg('compare-n', '20')), H, M, reps + 1);
+if (arg('forward-compare', 'no') === 'yes') for (const N of sizes) forwardCompare(N, H, M, reps + 1);
 console.log(`backend ${backend}, H=${H}, M=${M}, best of ${reps}`);
 for (const N of sizes) {
   const wf = createRnn({ nSites: N, hidden: H, layers: 1, complex: false, nUp: null }, new Rng(1));
