@@ -23,6 +23,7 @@ import { mm, mmConstLeft } from './tf-ops.js';
 import type { Rng } from '../rng.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { buildMadeMasks, checkOrder } from './made.js';
+import { forcedBit } from './u1.js';
 
 export type FlowActivation = 'tanh' | 'relu';
 
@@ -303,10 +304,8 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
         const l = hostLogits(x, start, rows);
         for (let r = 0; r < rows; r++) {
           const b = start + r;
-          let bit: number;
-          if (nUp !== null && ups[r] >= nUp) bit = 0;
-          else if (nUp !== null && k - ups[r] >= N - nUp) bit = 1;
-          else bit = u[b * N + k] < sigmoid(l[r * N + s]) ? 1 : 0;
+          const f = forcedBit(ups[r], k, N, nUp);
+          const bit = f >= 0 ? f : u[b * N + k] < sigmoid(l[r * N + s]) ? 1 : 0;
           x[b * N + s] = bit;
           ups[r] += bit;
         }
@@ -325,9 +324,8 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
         let ups = 0;
         for (let k = 0; k < N; k++) {
           const s = o.order[k];
-          let p = sigmoid(l[r * N + s]);
-          if (o.nUp !== null && ups >= o.nUp) p = 0;
-          else if (o.nUp !== null && k - ups >= N - o.nUp) p = 1;
+          const f = forcedBit(ups, k, N, o.nUp);
+          const p = f >= 0 ? f : sigmoid(l[r * N + s]);
           out[b * N + s] = p;
           ups += configs[b * N + s];
         }

@@ -13,6 +13,7 @@ import type { Connections } from '../../hamiltonian/types.js';
 import type { Rng } from '../../rng.js';
 import type { ConnectedLogPsi, HostLogPsi } from '../wavefunction.js';
 import { affine, mm, mmConstLeft, mmConstRight } from '../tf-ops.js';
+import { forcedBit } from '../u1.js';
 
 /** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
 export const BIG = 1e4;
@@ -106,11 +107,9 @@ export function headArrays(bits: Uint8Array, ups: Int32Array, A: number, j: numb
   for (let r = 0; r < A; r++) {
     const s = bits[r * N + j] === 1 ? -1 : 1;
     m[r] = s;
-    if (nUp !== null) {
-      const up = ups[r];
-      if (up >= nUp) k[r] = -BIG * s; // up quota used: down forced
-      else if (j - up >= N - nUp) k[r] = BIG * s; // down quota used: up forced
-    }
+    const f = forcedBit(ups[r], j, N, nUp);
+    if (f === 0) k[r] = -BIG * s; // up quota used: down forced
+    else if (f === 1) k[r] = BIG * s; // down quota used: up forced
   }
   return [m, k];
 }
@@ -161,10 +160,8 @@ export function readAccumulators(acc: tf.Tensor2D, pacc: tf.Tensor2D | null, R: 
  */
 function drawPosition(d: ArrayLike<number>, u: Float64Array, bits: Uint8Array, ups: Int32Array, B: number, j: number, N: number, nUp: number | null): void {
   for (let r = 0; r < B; r++) {
-    let x: number;
-    if (nUp !== null && ups[r] >= nUp) x = 0;
-    else if (nUp !== null && j - ups[r] >= N - nUp) x = 1;
-    else x = u[r] * (1 + Math.exp(-d[r])) < 1 ? 1 : 0; // u < σ(d)
+    const f = forcedBit(ups[r], j, N, nUp);
+    const x = f >= 0 ? f : u[r] * (1 + Math.exp(-d[r])) < 1 ? 1 : 0; // u < σ(d)
     bits[r * N + j] = x;
     ups[r] += x;
   }
