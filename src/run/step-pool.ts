@@ -59,7 +59,9 @@ export function resultBuffers(r: WorkerResult): ArrayBuffer[] {
       ? r.samples
       : r.kind === 'energies'
         ? [r.energies.re, r.energies.im, r.energies.logPsi.logAmp, r.energies.logPsi.phase]
-        : r.gradients.flat();
+        : r.kind === 'gradients'
+          ? r.gradients.flat()
+          : [];
   // only whole, distinct buffers can be transferred
   const seen = new Set<ArrayBuffer>();
   for (const a of arrays) {
@@ -290,6 +292,12 @@ export class StepPool implements StepThreads {
     for (let k = 0; k < this.threads; k++) parts.push({ kind: 'gradients', shards: shards.slice(b[k], b[k + 1]) });
     const results = await this.spread(parts);
     return results.flatMap((r) => (r.kind === 'gradients' ? r.gradients : []));
+  }
+
+  /** Live tensors in each thread, workers first (leak checks). */
+  async tensorCounts(): Promise<number[]> {
+    const results = await this.spread(Array.from({ length: this.threads }, (): WorkerTask => ({ kind: 'memory' })));
+    return results.map((r) => (r.kind === 'memory' ? r.tensors : NaN));
   }
 
   /** Terminates the workers; safe to call more than once. */

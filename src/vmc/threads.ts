@@ -10,6 +10,7 @@
  * do not depend on how many threads share it. `InThread` runs everything on this thread; a
  * worker pool (run/step-pool.ts) implements the same interface over worker threads.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sampleShard, type SampleShard } from '../sampler/sampler.js';
@@ -34,12 +35,14 @@ export interface StepThreads {
 export type WorkerTask =
   | { kind: 'sample'; shards: SampleShard[] }
   | { kind: 'energies'; configs: Uint8Array; count: number }
-  | { kind: 'gradients'; shards: GradientShard[] };
+  | { kind: 'gradients'; shards: GradientShard[] }
+  | { kind: 'memory' };
 
 export type WorkerResult =
   | { kind: 'sample'; samples: Uint8Array[] }
   | { kind: 'energies'; energies: LocalEnergies }
-  | { kind: 'gradients'; gradients: Float32Array[][] };
+  | { kind: 'gradients'; gradients: Float32Array[][] }
+  | { kind: 'memory'; tensors: number };
 
 /** Runs one task on this thread with `wf` and `h` (workers and the main thread alike). */
 export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTask, maxConnected?: number): WorkerResult {
@@ -50,6 +53,8 @@ export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTa
       return { kind: 'energies', energies: localEnergies(h, wf, task.configs, task.count, { maxConnected }) };
     case 'gradients':
       return { kind: 'gradients', gradients: task.shards.map((s) => shardGradientValues(wf, s)) };
+    case 'memory':
+      return { kind: 'memory', tensors: tf.memory().numTensors };
   }
 }
 

@@ -11,11 +11,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
-import { buildModel, buildSampler, buildWavefunction } from '../../src/run/build.js';
+import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../../src/run/build.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { runExperiment } from '../../src/run/runner.js';
 import { Rng } from '../../src/rng.js';
 import { StepPool } from '../../src/run/step-pool.js';
+import { VmcDriver } from '../../src/vmc/driver.js';
 import { gradientShards } from '../../src/vmc/gradient.js';
 import { localEnergies, type LocalEnergies } from '../../src/vmc/local-energy.js';
 import { InThread } from '../../src/vmc/threads.js';
@@ -105,16 +106,16 @@ function metricsRows(dir: string): string[] {
   return readFileSync(join(dir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 4).join(','));
 }
 
-const runCases: [string, Partial<ExperimentConfig>][] = [
-  ['rnn, Heisenberg, complex, Marshall, S^z = 0', { model: 'heisenberg', n: 6, bc: 'periodic', sign: 'marshall', magnetization: 0, phase: true, hidden: 10 }],
-  ['flow, TFIM', { ansatz: 'flow', model: 'tfim', n: 6, hidden: 16 }],
-  ['rbm, TFIM, Metropolis + SR', { ansatz: 'rbm', model: 'tfim', n: 6, bc: 'periodic', chains: 8, 'burn-in': 5 }],
+const runCases: [string, Partial<ExperimentConfig>, number[]][] = [
+  ['rnn, Heisenberg, complex, Marshall, S^z = 0', { model: 'heisenberg', n: 6, bc: 'periodic', sign: 'marshall', magnetization: 0, phase: true, hidden: 10 }, [2, 3]],
+  ['flow, TFIM', { ansatz: 'flow', model: 'tfim', n: 6, hidden: 16 }, [2]],
+  ['rbm, TFIM, Metropolis + SR', { ansatz: 'rbm', model: 'tfim', n: 6, bc: 'periodic', chains: 8, 'burn-in': 5 }, [2]],
 ];
-for (const [name, over] of runCases) {
-  test(`runs with workers: 2 and 3 give the numbers of workers: 1 (${name})`, async () => {
+for (const [name, over, counts] of runCases) {
+  test(`runs with workers: ${counts.join(' and ')} give the numbers of workers: 1 (${name})`, async () => {
     const base = { samples: 64, steps: 4, 'eval-samples': 256, ...over };
     const one = await runExperiment({ config: config({ ...base, out: join(tmp(), 'w1') }), quiet: true });
-    for (const workers of [2, 3]) {
+    for (const workers of counts) {
       const many = await runExperiment({ config: config({ ...base, workers, out: join(tmp(), `w${workers}`) }), quiet: true });
       assert.deepEqual(metricsRows(many.dir), metricsRows(one.dir), `workers ${workers}`);
       assert.equal(many.summary.energy, one.summary.energy);
@@ -141,6 +142,25 @@ test('a run with workers ends its worker threads, interrupted or failed', async 
   const file = join(tmp(), 'not-a-dir');
   writeFileSync(file, '');
   await assert.rejects(runExperiment({ config: config({ ...base, workers: 2, steps: 2, out: file }), quiet: true }), /not a directory/);
+  const workers = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => /worker|messageport/i.test(r));
+  assert.deepEqual(workers, []);
+});
+
+test('1000 steps with 2 workers: no tensor grows on either thread, and no worker is left', async () => {
+  const cfg = config({ model: 'tfim', n: 4, hidden: 4, samples: 16, workers: 2 });
+  const parts = buildModel(cfg);
+  const wf = buildWavefunction(cfg, parts, new Rng(1));
+  const pool = await StepPool.start(cfg, 2, backend, parts.hamiltonian, wf);
+  try {
+    const driver = new VmcDriver(parts.hamiltonian, wf, buildSampler(cfg, wf, parts, new Rng(2)), buildOptimizer(cfg, wf), 16, { threads: pool });
+    await driver.step();
+    const before = await pool.tensorCounts();
+    for (let s = 0; s < 1000; s++) await driver.step();
+    assert.deepEqual(await pool.tensorCounts(), before, 'live tensors per thread (worker, main)');
+  } finally {
+    await pool.close();
+    wf.dispose();
+  }
   const workers = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().filter((r) => /worker|messageport/i.test(r));
   assert.deepEqual(workers, []);
 });
