@@ -55,6 +55,11 @@ export interface Rnn2dOptions {
   nUp?: number | null;
   /** rows per tfjs pass in evaluate / evaluateConnected / sample; bounds peak memory (default 8192) */
   chunk?: number;
+  /**
+   * No-gradient cell (evaluate, evaluateConnected, sample; for benchmarks): 'fused' (default) one
+   * product per gate with [h_h, h_v, inputs], bias-free activation fused; 'ops' separate products
+   */
+  forward?: 'fused' | 'ops';
 }
 
 export interface ResolvedRnn2dOptions {
@@ -65,6 +70,7 @@ export interface ResolvedRnn2dOptions {
   complex: boolean;
   nUp: number | null;
   chunk: number;
+  forward: 'fused' | 'ops';
 }
 
 export const RNN2D_DEFAULTS = { hidden: 50, cell: 'gated', complex: false, nUp: null, chunk: 8192 } as const;
@@ -85,7 +91,9 @@ export function resolveRnn2dOptions(opts: Rnn2dOptions): ResolvedRnn2dOptions {
   if (nUp !== null && (!Number.isInteger(nUp) || nUp < 0 || nUp > N)) {
     throw new Error(`rnn2d: nUp must be an integer between 0 and ${N} (number of sites), got ${nUp}`);
   }
-  return { lx, ly, hidden, cell, complex: opts.complex ?? RNN2D_DEFAULTS.complex, nUp, chunk };
+  const forward = opts.forward ?? 'fused';
+  if (forward !== 'fused' && forward !== 'ops') throw new Error(`rnn2d: forward must be fused or ops, got "${String(forward)}"`);
+  return { lx, ly, hidden, cell, complex: opts.complex ?? RNN2D_DEFAULTS.complex, nUp, chunk, forward };
 }
 
 /** The zigzag path: site index (x + Lx·y) at each path position. Same as `Lattice.order('snake')`. */
@@ -105,6 +113,8 @@ interface Gate {
 /** Per-pass effective weights: plain [pre-activation]; gated [update, candidate×2, mixing]. */
 interface Prepared extends HeadWeights {
   gates: Gate[];
+  /** no-gradient passes with forward 'fused': per gate [U_h; U_v; A] ([2H+6, H]; A = 0 for the mixing map) */
+  fused: tf.Tensor2D[] | null;
 }
 
 class Rnn2dWavefunction implements Wavefunction {
@@ -180,6 +190,7 @@ class Rnn2dWavefunction implements Wavefunction {
     const o = this.opts;
     const out: Record<string, unknown> = { kind: 'rnn2d', lx: o.lx, ly: o.ly, hidden: o.hidden, cell: o.cell, complex: o.complex, nUp: o.nUp };
     if (this.user.chunk !== undefined) out.chunk = o.chunk;
+    if (o.forward !== 'fused') out.forward = o.forward;
     return out;
   }
 
@@ -204,13 +215,24 @@ class Rnn2dWavefunction implements Wavefunction {
       }
       return { A, Uh: s(g.Uh as tf.Tensor2D), Uv: s(g.Uv as tf.Tensor2D) };
     });
-    return { gates, ...prepareHead(this.Wo, this.bo, this.Wp, this.bp, this.D) };
+    return { gates, fused: null, ...prepareHead(this.Wo, this.bo, this.Wp, this.bp, this.D) };
+  }
+
+  /** `prepare()` plus the fused cell's stacked weights, for the no-gradient passes (caller releases). */
+  private prepareForward(): Prepared {
+    return tidy(() => {
+      const P = this.prepare();
+      if (this.opts.forward !== 'fused') return P;
+      const H = this.opts.hidden;
+      const fused = P.gates.map((g) => tf.concat([g.Uh, g.Uv, g.A ?? tf.zeros([6, H])], 0) as tf.Tensor2D);
+      return { ...P, fused };
+    });
   }
 
   /** Disposes the derived tensors of a no-gradient `prepare()` (never the variables). */
   private release(P: Prepared): void {
     const vars = new Set<number>(this.variables.map((v) => v.id));
-    const all = [...P.gates.flatMap((g) => [g.A, g.Uh, g.Uv]), P.wd, P.bd, P.wp, P.bp];
+    const all = [...P.gates.flatMap((g) => [g.A, g.Uh, g.Uv]), ...(P.fused ?? []), P.wd, P.bd, P.wp, P.bp];
     for (const t of all) if (t && !vars.has(t.id) && !t.isDisposed) t.dispose();
   }
 
@@ -232,6 +254,27 @@ class Rnn2dWavefunction implements Wavefunction {
     const n = tf.sub(tf.mul(tf.sigmoid(this.linear(ops, G[1], ind, hh, hv)!), 2), 1);
     const m = this.linear(ops, G[2], ind, hh, hv);
     return (m ? tf.add(m, tf.mul(z, tf.sub(n, m))) : tf.mul(z, n)) as tf.Tensor2D;
+  }
+
+  /**
+   * The cell without gradients. With forward 'fused': x̃ = [h_h, h_v, indicator] (zeros for a
+   * missing neighbour; one concat along the inner axis) and one product per gate with its stacked
+   * weights, the activation fused into the matMul kernel (ELU for the plain cell, σ for the gates):
+   * 3 products instead of 9 (+3 tiny ones and 3 sums) for the gated cell. Same numbers as `cell`
+   * up to float32 rounding.
+   */
+  private forwardCell(P: Prepared, ind: tf.Tensor2D, hh: tf.Tensor2D | null, hv: tf.Tensor2D | null): tf.Tensor2D {
+    if (!P.fused) return this.cell(P, PLAIN_OPS, ind, hh, hv);
+    const A = ind.shape[0];
+    const H = this.opts.hidden;
+    const zero = (): tf.Tensor2D => tf.zeros([A, H]);
+    const x = tf.concat([hh ?? zero(), hv ?? zero(), ind], 1) as tf.Tensor2D;
+    const [K0, K1, K2] = P.fused;
+    if (this.opts.cell === 'plain') return tf.fused.matMul({ a: x, b: K0, activation: 'elu' }) as tf.Tensor2D;
+    const z = tf.fused.matMul({ a: x, b: K0, activation: 'sigmoid' });
+    const n = tf.sub(tf.mul(tf.fused.matMul({ a: x, b: K1, activation: 'sigmoid' }), 2), 1);
+    const m = tf.matMul(x, K2);
+    return tf.add(m, tf.mul(z, tf.sub(n, m))) as tf.Tensor2D;
   }
 
   /** [A,6] indicator of the neighbours' spins at path position p: [σ_h one-hot or none | σ_v …]. */
@@ -316,7 +359,7 @@ class Rnn2dWavefunction implements Wavefunction {
       if (this.vPos[p] >= 0) sync(x, A);
       const res = tidy(() => {
         const [hh, hv] = this.neighbours(live, p);
-        let h = this.cell(P, PLAIN_OPS, this.indicator(bits, A, p), hh, hv);
+        let h = this.forwardCell(P, this.indicator(bits, A, p), hh, hv);
         let a = acc;
         let pa = pacc;
         if (end > A) {
@@ -349,7 +392,7 @@ class Rnn2dWavefunction implements Wavefunction {
     const N = this.nSites;
     if (configs.length < count * N) throw new Error(`rnn2d.evaluate: need ${count * N} bits, got ${configs.length}`);
     if (count === 0) return { logAmp: new Float64Array(0), phase: new Float64Array(0) };
-    const P = tidy(() => this.prepare());
+    const P = this.prepareForward();
     try {
       return evaluateChunked(configs, count, this.order, this.opts.chunk, (rs) => this.runRows(P, rs));
     } finally {
@@ -358,7 +401,7 @@ class Rnn2dWavefunction implements Wavefunction {
   }
 
   evaluateConnected(parents: Uint8Array, conn: Connections): ConnectedLogPsi {
-    const P = tidy(() => this.prepare());
+    const P = this.prepareForward();
     try {
       return evaluateConnectedChunked(parents, conn, this.order, this.opts.chunk, 'rnn2d', (rs) => this.runRows(P, rs));
     } finally {
@@ -372,7 +415,7 @@ class Rnn2dWavefunction implements Wavefunction {
    */
   sample(count: number, rng: Rng): Uint8Array {
     if (count === 0) return new Uint8Array(0);
-    const P = tidy(() => this.prepare());
+    const P = this.prepareForward();
     try {
       return sampleChunked(count, this.order, this.opts.chunk, this.opts.nUp, rng, (B) => {
         const live: (tf.Tensor2D | null)[] = new Array(this.opts.lx).fill(null);
@@ -380,7 +423,7 @@ class Rnn2dWavefunction implements Wavefunction {
           step: (p, bits) => {
             const res = tidy(() => {
               const [hh, hv] = this.neighbours(live, p);
-              const h = this.cell(P, PLAIN_OPS, this.indicator(bits, B, p), hh, hv);
+              const h = this.forwardCell(P, this.indicator(bits, B, p), hh, hv);
               return { h, d: PLAIN_OPS.affine(h, P.wd, P.bd) };
             });
             live[this.col[p]]?.dispose(); // the vertical neighbour's state: not read again

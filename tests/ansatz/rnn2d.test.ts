@@ -177,8 +177,11 @@ for (const c of [
     const lp = wf.logPsi(x);
     const la = lp.logAmp.dataSync();
     const ph = lp.phase.dataSync();
+    // The no-gradient passes sum a gate's terms inside one fused product, logPsi term by term:
+    // float32 rounding differences that the random weights (scale 0.6) amplify along the path to
+    // ~2e-5 (measured: 4e-7 at scale 0.1, where both orders agree with logPsi alike).
     const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
     for (let k = 0; k < K; k++) {
       close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
       close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
