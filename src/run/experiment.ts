@@ -59,7 +59,7 @@ export const OPTIONS = {
   'budget-seconds': { type: 'number', group: SAMPLING, min: 0, describe: 'wall-clock training budget (s): training ends, completed, at the first step boundary past it or after --steps, whichever comes first' },
   'eval-samples': { type: 'integer', group: SAMPLING, min: 1, default: 10000, describe: 'fresh samples for the final energy estimate' },
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
-  workers: { type: 'integer', group: SAMPLING, min: 1, default: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads (1 = no workers); the numbers do not depend on K' },
+  workers: { type: 'integer', group: SAMPLING, min: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads; the numbers do not depend on K [default: the available cores for exact-sampled ansätze with M·N ≥ 8000 on wasm, else 1]' },
 
   backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow if it loads, else wasm)' },
   out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
@@ -111,7 +111,8 @@ export interface ExperimentConfig {
   'budget-seconds'?: number;
   'eval-samples': number;
   seed: number;
-  workers: number;
+  /** threads per step; undefined: chosen by `defaultWorkers` */
+  workers?: number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   out?: string;
   'checkpoint-every': number;

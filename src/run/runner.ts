@@ -23,7 +23,7 @@ import { plotEnergy } from './plot.js';
 import { createReporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
 import { createRunDir, readJson, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
-import { StepPool } from './step-pool.js';
+import { defaultWorkers, StepPool } from './step-pool.js';
 
 export type RunStatus = 'completed' | 'interrupted' | 'diverged';
 
@@ -103,7 +103,7 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: StepThreads | n
   const optimizer = buildOptimizer(cfg, wf);
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
   // worker threads (older run configs have no `workers` and ran on one thread)
-  const nThreads = cfg.workers ?? 1;
+  const nThreads = cfg.workers ?? defaultWorkers(cfg, nSites, backend, sampler.plan !== undefined);
   const threads = (workers.pool =
     nThreads > 1 ? await StepPool.start(cfg, nThreads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf));
   const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, { threads });
@@ -149,8 +149,8 @@ async function runWithWorkers(opts: RunOptions, workers: { pool: StepThreads | n
     quiet: opts.quiet ?? false,
     tty: opts.tty ?? false,
   });
-  log.info({ dir, backend, model: parts.definition.name, lattice: parts.lattice.describe(), ansatz: cfg.ansatz, n_parameters: nParams, reference, resume_from: opts.resumeDir ? driver.stepsDone : null }, 'run started');
-  reporter.log(`backend ${backend}; ${parts.definition.name} on ${parts.lattice.describe()}; ${cfg.ansatz} with ${nParams} parameters; run directory ${dir}`);
+  log.info({ dir, backend, workers: nThreads, model: parts.definition.name, lattice: parts.lattice.describe(), ansatz: cfg.ansatz, n_parameters: nParams, reference, resume_from: opts.resumeDir ? driver.stepsDone : null }, 'run started');
+  reporter.log(`backend ${backend}, ${nThreads} thread${nThreads > 1 ? 's' : ''}; ${parts.definition.name} on ${parts.lattice.describe()}; ${cfg.ansatz} with ${nParams} parameters; run directory ${dir}`);
 
   const checkpoint = (): void => {
     saveCheckpoint(dir, {

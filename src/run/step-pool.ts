@@ -18,6 +18,7 @@
  * This module lives in run/ (not vmc/) because a worker rebuilds its model from the experiment
  * configuration (run/build.ts); the layering stays cli → run → vmc.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { getParameters, setParameters, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
@@ -46,6 +47,18 @@ export type WorkerReply =
   | { type: 'ready'; backend: string }
   | { type: 'result'; id: number; result: WorkerResult }
   | { type: 'error'; id: number; message: string };
+
+/**
+ * Threads per step when --workers is not given: every available core when a step has enough
+ * work to share (exact sampling, so that sampling and gradients are sharded too, and M·N ≥ 8000
+ * sample-sites) on the single-threaded wasm backend; otherwise 1 (small steps, where a worker's
+ * start-up and the per-step messages cost more than they save; the native backend, which
+ * spreads its kernels over the cores itself; Metropolis chains, which stay on the main thread).
+ */
+export function defaultWorkers(cfg: ExperimentConfig, nSites: number, backend: string, exactSampling: boolean): number {
+  if (backend !== 'wasm' || !exactSampling || cfg.samples * nSites < 8000) return 1;
+  return Math.max(1, availableParallelism());
+}
 
 export interface PoolOptions {
   /** upper bound on connected configurations evaluated at once, per thread (see localEnergies) */
