@@ -41,15 +41,18 @@ export { MetropolisSampler, type MetropolisOptions } from './sampler/metropolis.
 export { chainStats, tauInt, splitRhat } from './sampler/diagnostics.js';
 
 export { localEnergies, type LocalEnergies } from './vmc/local-energy.js';
+export { connectedValues, type ConnectedValues } from './vmc/connected.js';
+export { InThread, type StepThreads } from './vmc/threads.js';
 export { energyStats, type EnergyStats } from './vmc/estimator.js';
-export { energyGradient } from './vmc/gradient.js';
+export { energyGradient, gradientShards, shardGradient, sumShardGradients } from './vmc/gradient.js';
 export { uniqueSamples } from './vmc/unique.js';
 export { Adam } from './vmc/adam.js';
 export { AdamOptimizer, type Optimizer, type StepContext } from './vmc/optimizer.js';
 export { StochasticReconfiguration, srDirection } from './vmc/sr.js';
-export { VmcDriver, estimateEnergy, NumericalError, type StepRecord } from './vmc/driver.js';
+export { VmcDriver, estimateEnergy, NumericalError, type StepRecord, type DriverOptions } from './vmc/driver.js';
 
 export { OPTIONS, resolveExperiment, readExperimentFile, type ExperimentConfig } from './run/experiment.js';
 export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './run/build.js';
+export { StepPool, defaultWorkers } from './run/step-pool.js';
 export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOptions } from './run/runner.js';
 export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy } from './run/plot.js';
