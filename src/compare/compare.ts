@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import { plotRelativeError } from '../run/plot.js';
 import { checkValue, OPTIONS, resolveExperiment, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
 import { column, readMetrics, type MetricsTable } from '../run/metrics.js';
@@ -53,7 +53,7 @@ export function checkAnsatzEntries(value: unknown, where: string): AnsatzEntry[]
       } else if ((ENTRY_KEYS as string[]).includes(k)) {
         settings[k] = checkValue(k as OptionKey, v, `${at}.${k}`);
       } else {
-        throw new InputError(`"${k}" cannot differ between ansätze (allowed per ansatz: label, ${ENTRY_KEYS.join(', ')})`, at);
+        throw new InputError(`${quote(k)} cannot differ between ansätze (allowed per ansatz: label, ${ENTRY_KEYS.join(', ')})`, at);
       }
     }
     if (settings.ansatz === undefined) throw new InputError('missing "ansatz"', at);

@@ -12,7 +12,7 @@
  * connections() is the VMC hot path: everything is stored in flat typed arrays at compile time and
  * a batch is handled with plain loops, without allocating per sample or per term.
  */
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import type { Lattice } from '../lattice/lattice.js';
 import type { ModelDefinition } from './definition.js';
 import { compileExpression } from './expression.js';
@@ -95,7 +95,7 @@ function targets(def: ModelDefinition, k: number, lattice: Lattice): number[][] 
   for (const t of tuples) {
     if (t.length !== term.pauli.length) {
       throw new InputError(
-        `Pauli string "${term.pauli}" has ${term.pauli.length} letter(s) but its target has ${t.length} site(s)`,
+        `Pauli string ${quote(term.pauli)} has ${term.pauli.length} letter(s) but its target has ${t.length} site(s)`,
         `${where}.pauli`,
       );
     }
