@@ -22,6 +22,7 @@ import type { CompiledHamiltonian } from '../../src/hamiltonian/types.js';
 import { chain, square } from '../../src/lattice/lattice.js';
 import { buildModel, sitePath } from '../../src/run/build.js';
 import { readExperimentFile, resolveExperiment } from '../../src/run/experiment.js';
+import { allConfigs } from '../configurations.js';
 
 export interface FuzzJob {
   kind: 'model' | 'experiment';
@@ -56,9 +57,7 @@ function operatorProblem(h: CompiledHamiltonian): string | null {
   }
   // connections() (the VMC path) must give the same rows as the dense matrix
   const N = h.nSites;
-  const configs = new Uint8Array(dim * N);
-  for (let b = 0; b < dim; b++) for (let s = 0; s < N; s++) configs[b * N + s] = (b >> s) & 1;
-  const c = h.connections(configs, dim);
+  const c = h.connections(allConfigs(N), dim);
   const rowRe = new Float64Array(dim);
   const rowIm = new Float64Array(dim);
   for (let b = 0; b < dim; b++) {
