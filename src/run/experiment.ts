@@ -46,7 +46,7 @@ export const OPTIONS = {
   cell: { type: 'string', group: ANSATZ, default: 'gated', choices: ['plain', 'gated'], describe: 'rnn2d cell: the paper\'s plain ELU cell or a GRU-style gated cell' },
   alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
   real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
-  symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, α(N+1)+1 parameters (periodic chains; Carleo & Troyer 2017)' },
+  symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, 2(α(N+1)+1) parameters (α(N+1)+1 complex ones; α(N+1)+1 with --real) (periodic chains; Carleo & Troyer 2017)' },
 
   sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
   chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
