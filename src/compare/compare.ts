@@ -63,6 +63,11 @@ export function checkAnsatzEntries(value: unknown, where: string): AnsatzEntry[]
   });
 }
 
+/** V-score N·Var(E_loc)/E² (Wu et al. 2024): dimensionless, 0 for an eigenstate, comparable across sizes. */
+export function vScore(nSites: number, variance: number, energy: number): number {
+  return (nSites * variance) / (energy * energy);
+}
+
 /** "rnn,rbm,flow" → entries (taking an entry's settings from `fromFile` when its ansatz or label matches). */
 export function entriesFromList(list: string, fromFile: AnsatzEntry[] = []): AnsatzEntry[] {
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -194,7 +199,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
       energy_error: summary.energy_error,
       relative_error: summary.relative_error,
       variance: summary.variance,
-      v_score: (summary.n_sites * summary.variance) / (summary.energy * summary.energy),
+      v_score: vScore(summary.n_sites, summary.variance, summary.energy),
       steps: summary.steps,
       samples_per_step: perStep,
       samples_per_second: trainSeconds > 0 ? (summary.steps * perStep) / trainSeconds : NaN,
