@@ -120,7 +120,6 @@ function runExperiment(path: string): { status: 'ok' | 'invalid'; detail: string
     if (cfg.n !== undefined) cfg.n = Math.min(cfg.n, 6);
     if (cfg.lx !== undefined) cfg.lx = Math.min(cfg.lx, 3);
     if (cfg.ly !== undefined) cfg.ly = Math.min(cfg.ly, 2);
-    if (cfg.order !== 'auto' && cfg.order !== 'raster' && cfg.order !== 'snake') cfg.order = 'auto';
     const parts = buildModel(cfg);
     sitePath(cfg, parts.lattice);
     const problem = operatorProblem(parts.hamiltonian);
