@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InputError, quote, shown } from '../errors.js';
 import { listModels, looksLikePath, parseJsonText } from '../hamiltonian/definition.js';
+import { parameterNameProblem } from '../hamiltonian/index.js';
 
 /** Largest experiment file accepted, in bytes (the shipped ones are below 2 kB). */
 export const MAX_EXPERIMENT_FILE_BYTES = 1 << 20;
@@ -151,6 +152,8 @@ export function checkValue(key: OptionKey, value: unknown, where: string): unkno
     case 'params': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('an object of parameter values');
       for (const [k, v] of Object.entries(value as object)) {
+        const problem = parameterNameProblem(k);
+        if (problem) throw new InputError(problem, `${where}.${shown(k)}`);
         if (typeof v !== 'number' || !Number.isFinite(v)) {
           throw new InputError(`expected a number, got ${quote(v)}`, `${where}.${shown(k)}`);
         }

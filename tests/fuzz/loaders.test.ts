@@ -130,6 +130,9 @@ test('regression: inherited names are not settings ("toString", "__proto__" were
     const path = writeFile(`proto-${key}.json`, `{"n": 4, ${JSON.stringify(key)}: {"polluted": 1}}`);
     expectInputError(() => readExperimentFile(path), path, new RegExp(`unknown setting "${key}"`));
   }
+  // and parameter names are checked where the file gives them
+  const param = writeFile('proto-param.json', '{"n": 4, "param": {"__proto__": 1}}');
+  expectInputError(() => readExperimentFile(param), `${param}: param.__proto__`, /must start with a letter/);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
