@@ -38,11 +38,6 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** A new generator seeded from this one (for independent streams, e.g. per chain or per worker). */
-  fork(): Rng {
-    return new Rng(Math.floor(this.prng.double() * 2 ** 52));
-  }
-
   /** Serialisable generator state; `new Rng(0, state)` continues the same stream. */
   state(): RngState {
     return this.prng.state();

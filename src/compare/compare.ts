@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import { plotRelativeError } from '../run/plot.js';
 import { checkValue, OPTIONS, resolveExperiment, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
 import { column, readMetrics, type MetricsTable } from '../run/metrics.js';
@@ -53,7 +53,7 @@ export function checkAnsatzEntries(value: unknown, where: string): AnsatzEntry[]
       } else if ((ENTRY_KEYS as string[]).includes(k)) {
         settings[k] = checkValue(k as OptionKey, v, `${at}.${k}`);
       } else {
-        throw new InputError(`"${k}" cannot differ between ansätze (allowed per ansatz: label, ${ENTRY_KEYS.join(', ')})`, at);
+        throw new InputError(`${quote(k)} cannot differ between ansätze (allowed per ansatz: label, ${ENTRY_KEYS.join(', ')})`, at);
       }
     }
     if (settings.ansatz === undefined) throw new InputError('missing "ansatz"', at);
@@ -61,6 +61,11 @@ export function checkAnsatzEntries(value: unknown, where: string): AnsatzEntry[]
     delete settings.ansatz;
     return { ...(label ? { label } : {}), ansatz, settings: settings as Partial<ExperimentConfig> };
   });
+}
+
+/** V-score N·Var(E_loc)/E² (Wu et al. 2024): dimensionless, 0 for an eigenstate, comparable across sizes. */
+export function vScore(nSites: number, variance: number, energy: number): number {
+  return (nSites * variance) / (energy * energy);
 }
 
 /** "rnn,rbm,flow" → entries (taking an entry's settings from `fromFile` when its ansatz or label matches). */
@@ -194,7 +199,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
       energy_error: summary.energy_error,
       relative_error: summary.relative_error,
       variance: summary.variance,
-      v_score: (summary.n_sites * summary.variance) / (summary.energy * summary.energy),
+      v_score: vScore(summary.n_sites, summary.variance, summary.energy),
       steps: summary.steps,
       samples_per_step: perStep,
       samples_per_second: trainSeconds > 0 ? (summary.steps * perStep) / trainSeconds : NaN,

@@ -12,7 +12,7 @@
  * connections() is the VMC hot path: everything is stored in flat typed arrays at compile time and
  * a batch is handled with plain loops, without allocating per sample or per term.
  */
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import type { Lattice } from '../lattice/lattice.js';
 import type { ModelDefinition } from './definition.js';
 import { compileExpression } from './expression.js';
@@ -95,7 +95,7 @@ function targets(def: ModelDefinition, k: number, lattice: Lattice): number[][] 
   for (const t of tuples) {
     if (t.length !== term.pauli.length) {
       throw new InputError(
-        `Pauli string "${term.pauli}" has ${term.pauli.length} letter(s) but its target has ${t.length} site(s)`,
+        `Pauli string ${quote(term.pauli)} has ${term.pauli.length} letter(s) but its target has ${t.length} site(s)`,
         `${where}.pauli`,
       );
     }
@@ -103,13 +103,16 @@ function targets(def: ModelDefinition, k: number, lattice: Lattice): number[][] 
   return tuples;
 }
 
-/** Flags of one flip group from enumerating the assignments of the sites it depends on. */
-function groupFlags(g: FlipGroup): { conservesSz: boolean; stoquastic: boolean } {
+/**
+ * Whether a flip group conserves S^z: every assignment of the sites it depends on where its
+ * matrix element is non-zero has as many up as down spins among the flipped sites.
+ */
+function groupConservesSz(g: FlipGroup): boolean {
   const support = new Set<number>(g.flipSites);
   for (const t of g.terms) for (const s of t.signSites) support.add(s);
   const sites = [...support].sort((a, b) => a - b);
   const k = sites.length;
-  if (k > MAX_ENUMERATED_SITES) return { conservesSz: false, stoquastic: false };
+  if (k > MAX_ENUMERATED_SITES) return false;
   const pos = new Map<number, number>();
   sites.forEach((s, i) => pos.set(s, i));
   const flipPos = g.flipSites.map((s) => pos.get(s)!);
@@ -117,8 +120,6 @@ function groupFlags(g: FlipGroup): { conservesSz: boolean; stoquastic: boolean }
   let scale = 0;
   for (const t of g.terms) scale += Math.abs(t.coefRe) + Math.abs(t.coefIm);
   const tol = REL_TOL * scale;
-  let conserves = true;
-  let stoq = true;
   for (let a = 0; a < 1 << k; a++) {
     let re = 0;
     let im = 0;
@@ -131,11 +132,9 @@ function groupFlags(g: FlipGroup): { conservesSz: boolean; stoquastic: boolean }
     if (Math.abs(re) <= tol && Math.abs(im) <= tol) continue;
     let up = 0;
     for (const p of flipPos) up += (a >> p) & 1;
-    if (2 * up !== flipPos.length) conserves = false;
-    if (Math.abs(im) > tol || re > tol) stoq = false;
-    if (!conserves && !stoq) break;
+    if (2 * up !== flipPos.length) return false;
   }
-  return { conservesSz: conserves, stoquastic: stoq };
+  return true;
 }
 
 /** Compiles `def` (with its resolved parameters) on `lattice`. */
@@ -210,14 +209,8 @@ export function compileHamiltonian(def: ModelDefinition, lattice: Lattice): Comp
   }
   groups.sort((a, b) => compareSites(a.flipSites, b.flipSites));
 
-  let conservesSz = true;
-  let stoquastic = true;
-  for (const g of groups) {
-    const f = groupFlags(g);
-    conservesSz &&= f.conservesSz;
-    stoquastic &&= f.stoquastic;
-  }
-  return new PauliSumOperator(def.name, N, { ...def.parameters }, diagonal, groups, conservesSz, stoquastic);
+  const conservesSz = groups.every(groupConservesSz);
+  return new PauliSumOperator(def.name, N, { ...def.parameters }, diagonal, groups, conservesSz);
 }
 
 /** The compiled operator, with its terms packed into flat arrays for connections(). */
@@ -247,7 +240,6 @@ export class PauliSumOperator implements CompiledHamiltonian {
     readonly diagonal: readonly CompiledTerm[],
     readonly groups: readonly FlipGroup[],
     readonly conservesSz: boolean,
-    readonly stoquastic: boolean,
   ) {
     this.dCoef = Float64Array.from(diagonal, (t) => t.coefRe);
     this.dOff = new Int32Array(diagonal.length + 1);
@@ -276,11 +268,6 @@ export class PauliSumOperator implements CompiledHamiltonian {
     this.perParent = G;
   }
 
-  /** Most connected configurations one parent can have (the number of flip groups). */
-  get maxConnections(): number {
-    return this.groups.length;
-  }
-
   /** σ for parent p, after checking its bits. */
   private loadSigma(configs: Uint8Array, p: number): void {
     const N = this.nSites;
@@ -305,17 +292,6 @@ export class PauliSumOperator implements CompiledHamiltonian {
       d += prod;
     }
     return d;
-  }
-
-  /** ⟨x|H|x⟩ for `count` configurations (count·N bits). */
-  diagonalEnergies(configs: Uint8Array, count: number): Float64Array {
-    this.checkBatch(configs, count);
-    const out = new Float64Array(count);
-    for (let p = 0; p < count; p++) {
-      this.loadSigma(configs, p);
-      out[p] = this.diagonalOf();
-    }
-    return out;
   }
 
   private checkBatch(configs: Uint8Array, count: number): void {

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../errors.js';
+import { InputError, quote, shown } from '../errors.js';
 import { BOND_FAMILIES } from '../lattice/lattice.js';
 import { compileExpression, evaluateExpression, parameterNameProblem } from './expression.js';
 
@@ -22,6 +22,13 @@ import { compileExpression, evaluateExpression, parameterNameProblem } from './e
 export const MAX_MODEL_FILE_BYTES = 1 << 20;
 
 export const PAULI_LETTERS = 'IXYZ';
+
+/**
+ * Largest coupling magnitude. Matrix elements add up couplings (a Heisenberg bond gives 2J on
+ * its off-diagonal element) and variances square energies, so couplings near the float64 limit
+ * (1.8e308) would give Infinity at run time; 1e100 leaves room for any lattice and any sum.
+ */
+export const MAX_COUPLING = 1e100;
 
 export interface ParameterInfo {
   /** default value from the file */
@@ -105,7 +112,8 @@ export function listModels(): string[] {
     .sort();
 }
 
-function looksLikePath(s: string): boolean {
+/** Whether --model names a file (else a shipped model). */
+export function looksLikePath(s: string): boolean {
   return s.endsWith('.json') || s.includes('/') || s.includes(sep) || s.startsWith('.');
 }
 
@@ -119,7 +127,7 @@ export function parseParamFlags(flags: readonly string[]): Record<string, number
   const out: Record<string, number> = {};
   for (const raw of flags) {
     const flag = String(raw);
-    const where = `--param ${flag}`;
+    const where = `--param ${shown(flag)}`;
     const eq = flag.indexOf('=');
     if (eq < 0) throw new InputError('expected NAME=VALUE, e.g. --param h=0.5', where);
     const name = flag.slice(0, eq).trim();
@@ -127,7 +135,7 @@ export function parseParamFlags(flags: readonly string[]): Record<string, number
     if (name === '') throw new InputError('missing parameter name before "=" (expected NAME=VALUE)', where);
     const problem = parameterNameProblem(name);
     if (problem) throw new InputError(problem, where);
-    if (text === '') throw new InputError(`missing value after "${name}=" (expected NAME=VALUE)`, where);
+    if (text === '') throw new InputError(`missing value after ${quote(name)}= (expected NAME=VALUE)`, where);
     if (Object.prototype.hasOwnProperty.call(out, name)) {
       throw new InputError(`parameter ${name} is given more than once`, where);
     }
@@ -138,7 +146,7 @@ export function parseParamFlags(flags: readonly string[]): Record<string, number
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         throw new InputError(
-          `value "${text}" is not a finite number or constant expression (${e.message.slice(where.length + 2)})`,
+          `value ${quote(text)} is not a finite number or constant expression (${e.message.slice(where.length + 2)})`,
           where,
         );
       }
@@ -238,10 +246,10 @@ export function findJsonProblem(text: string): { offset: number; message: string
         if (ch() !== '"') fail(`expected a double-quoted property name, found ${show()}`);
         const keyAt = i;
         const key = str();
-        if (keys.has(key)) fail(`duplicate key "${key}"`, keyAt);
+        if (keys.has(key)) fail(`duplicate key ${quote(key)}`, keyAt);
         keys.add(key);
         ws();
-        if (ch() !== ':') fail(`expected ':' after property name "${key}", found ${show()}`);
+        if (ch() !== ':') fail(`expected ':' after property name ${quote(key)}, found ${show()}`);
         i++;
         value(depth + 1);
         ws();
@@ -255,7 +263,7 @@ export function findJsonProblem(text: string): { offset: number; message: string
           i++;
           return;
         }
-        fail(`expected ',' or '}' after the value of "${key}", found ${show()}`);
+        fail(`expected ',' or '}' after the value of ${quote(key)}, found ${show()}`);
       }
     }
     if (c === '[') {
@@ -348,7 +356,7 @@ function has(o: Record<string, unknown>, k: string): boolean {
 function checkKeys(o: Record<string, unknown>, allowed: string[], where: string): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) {
-      throw new InputError(`unknown field "${k}" (allowed: ${allowed.join(', ')})`, where);
+      throw new InputError(`unknown field ${quote(k)} (allowed: ${allowed.join(', ')})`, where);
     }
   }
 }
@@ -372,7 +380,7 @@ export function validateModel(
   const name = raw.name;
   if (typeof name !== 'string') throw new InputError(`must be a string, not ${typeName(name)}`, at('name'));
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-    throw new InputError(`"${name}" is not a valid model name (letters, digits, _ . - ; no spaces)`, at('name'));
+    throw new InputError(`${quote(name)} is not a valid model name (letters, digits, _ . - ; no spaces)`, at('name'));
   }
   const description = raw.description;
   if (typeof description !== 'string') {
@@ -393,7 +401,7 @@ export function validateModel(
   }
   const parameterInfo: Record<string, ParameterInfo> = {};
   for (const [pname, pval] of Object.entries(rawParams)) {
-    const where = at(`parameters.${pname}`);
+    const where = at(`parameters.${shown(pname)}`);
     const problem = parameterNameProblem(pname);
     if (problem) throw new InputError(problem, where);
     let info: ParameterInfo;
@@ -428,12 +436,12 @@ export function validateModel(
     if (v === undefined) continue; // an absent option, not an override
     if (!has(parameterInfo, k)) {
       throw new InputError(
-        `unknown parameter "${k}" for model "${name}" (${file}); its parameters are: ${known.length ? known.join(', ') : '(none)'}`,
-        `--param ${k}`,
+        `unknown parameter ${quote(k)} for model "${name}" (${file}); its parameters are: ${known.length ? known.join(', ') : '(none)'}`,
+        `--param ${shown(k)}`,
       );
     }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new InputError(`value must be a finite number, got ${String(v)}`, `--param ${k}`);
+      throw new InputError(`value must be a finite number, got ${quote(v)}`, `--param ${k}`);
     }
     parameters[k] = v;
   }
@@ -458,7 +466,7 @@ export function validateModel(
       if (!PAULI_LETTERS.includes(pauli[p])) {
         const hint = PAULI_LETTERS.includes(pauli[p].toUpperCase()) ? ' (letters are upper case)' : '';
         throw new InputError(
-          `unknown Pauli letter ${JSON.stringify(pauli[p])} at position ${p + 1} of "${pauli}"; allowed letters: I, X, Y, Z${hint}`,
+          `unknown Pauli letter ${JSON.stringify(pauli[p])} at position ${p + 1} of ${quote(pauli)}; allowed letters: I, X, Y, Z${hint}`,
           at(`${tw}.pauli`),
         );
       }
@@ -470,20 +478,20 @@ export function validateModel(
       if (on === 'sites') {
         if (pauli.length !== 1) {
           throw new InputError(
-            `"on": "sites" places the string on every single site, so it needs 1 letter; "${pauli}" has ${pauli.length}`,
+            `"on": "sites" places the string on every single site, so it needs 1 letter; ${quote(pauli)} has ${pauli.length}`,
             at(`${tw}.pauli`),
           );
         }
       } else if (families.includes(on)) {
         if (pauli.length !== 2) {
           throw new InputError(
-            `a bond family ("${on}") needs a 2-letter Pauli string; "${pauli}" has ${pauli.length}`,
+            `a bond family ("${on}") needs a 2-letter Pauli string; ${quote(pauli)} has ${pauli.length}`,
             at(`${tw}.pauli`),
           );
         }
       } else {
         throw new InputError(
-          `unknown target "${on}"; use "sites", a bond family (${families.join(', ')}), or a list of site tuples such as [[0, 1, 2]]`,
+          `unknown target ${quote(on)}; use "sites", a bond family (${families.join(', ')}), or a list of site tuples such as [[0, 1, 2]]`,
           at(`${tw}.on`),
         );
       }
@@ -498,13 +506,13 @@ export function validateModel(
         }
         if (sites.length !== pauli.length) {
           throw new InputError(
-            `has ${sites.length} site(s) but the Pauli string "${pauli}" has ${pauli.length} letter(s)`,
+            `has ${sites.length} site(s) but the Pauli string ${quote(pauli)} has ${pauli.length} letter(s)`,
             w,
           );
         }
         for (const s of sites) {
           if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
-            throw new InputError(`site indices must be non-negative integers, got ${JSON.stringify(s)}`, w);
+            throw new InputError(`site indices must be non-negative integers, got ${quote(s)}`, w);
           }
         }
         if (new Set(sites).size !== sites.length) throw new InputError('a site appears twice in one tuple', w);
@@ -531,6 +539,12 @@ export function validateModel(
       );
     }
     const value = compileExpression(coupling, at(`${tw}.coupling`), known).evaluate(parameters);
+    if (Math.abs(value) > MAX_COUPLING) {
+      throw new InputError(
+        `evaluates to ${value}; couplings are limited to |c| ≤ ${MAX_COUPLING} so that matrix elements, energies and their variances stay finite`,
+        at(`${tw}.coupling`),
+      );
+    }
     const term: TermDefinition = { pauli, on: target, coupling, value, where: at(tw) };
     if (has(t, 'description')) {
       if (typeof t.description !== 'string') {
@@ -559,12 +573,12 @@ export function loadModel(
   let file: string;
   if (looksLikePath(nameOrPath)) {
     path = resolve(nameOrPath);
-    file = nameOrPath;
+    file = shown(nameOrPath, 200);
   } else {
     const models = listModels();
     if (!models.includes(nameOrPath)) {
       throw new InputError(
-        `unknown model "${nameOrPath}"; shipped models: ${models.join(', ')} (or give a path to a .json file)`,
+        `unknown model ${quote(nameOrPath)}; shipped models: ${models.join(', ')} (or give a path to a .json file)`,
         '--model',
       );
     }
@@ -585,7 +599,7 @@ export function loadModel(
     if (code === 'ENOENT') {
       throw new InputError(`no such file (shipped models are chosen by name: ${listModels().join(', ')})`, file);
     }
-    throw new InputError(`cannot read: ${(e as Error).message}`, file);
+    throw new InputError(`cannot read (${code ?? (e as Error).message})`, file);
   }
   return validateModel(parseJsonText(text, file), file, path, overrides);
 }

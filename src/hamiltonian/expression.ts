@@ -18,7 +18,10 @@
  */
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
+
+/** Longest parameter name. */
+export const MAX_PARAMETER_NAME = 64;
 
 /** Longest accepted expression, in characters. */
 export const MAX_EXPRESSION_LENGTH = 256;
@@ -107,8 +110,11 @@ const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** Why `name` cannot be a parameter name, or null when it can. */
 export function parameterNameProblem(name: string): string | null {
+  if (name.length > MAX_PARAMETER_NAME) {
+    return `parameter name ${quote(name)} is too long (at most ${MAX_PARAMETER_NAME} characters)`;
+  }
   if (!NAME_RE.test(name)) {
-    return `parameter name "${name}" must start with a letter and contain only letters, digits and _`;
+    return `parameter name ${quote(name)} must start with a letter and contain only letters, digits and _`;
   }
   if (RESERVED.has(name)) {
     return `parameter name "${name}" is reserved (constants: ${Object.keys(EXPRESSION_CONSTANTS).join(', ')}; functions: ${EXPRESSION_FUNCTIONS.join(', ')}; the imaginary unit i)`;

@@ -59,8 +59,6 @@ export interface CompiledHamiltonian {
   readonly groups: readonly FlipGroup[];
   /** true when every off-diagonal element conserves the number of up spins */
   readonly conservesSz: boolean;
-  /** true when all off-diagonal elements are real and ≤ 0 in this basis */
-  readonly stoquastic: boolean;
   /** diagonal energies and connected configurations of `count` parents stored as count·N bits */
   connections(configs: Uint8Array, count: number): Connections;
 }

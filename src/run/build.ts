@@ -9,7 +9,7 @@ import { createRnn } from '../ansatz/rnn.js';
 import { createRnn2d } from '../ansatz/rnn2d.js';
 import { withSignRule } from '../ansatz/sign.js';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
-import { InputError } from '../errors.js';
+import { InputError, quote } from '../errors.js';
 import { compileHamiltonian, loadModel, type ModelDefinition } from '../hamiltonian/index.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { Lattice } from '../lattice/lattice.js';
@@ -75,7 +75,7 @@ export function sitePath(cfg: ExperimentConfig, lattice: Lattice): number[] {
   const seen = new Set(sites);
   if (sites.length !== n || seen.size !== n || sites.some((s) => !Number.isInteger(s) || s < 0 || s >= n)) {
     throw new InputError(
-      `expected auto, raster, snake, or a permutation of the ${n} sites 0..${n - 1} separated by commas, got "${cfg.order}"`,
+      `expected auto, raster, snake, or a permutation of the ${n} sites 0..${n - 1} separated by commas, got ${quote(cfg.order)}`,
       'order',
     );
   }

@@ -3,8 +3,13 @@
  * experiment files (`experiments/*.json` use the flag names as keys), so the two cannot drift.
  * Flags override the file; the file overrides the defaults.
  */
-import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { readFileSync, statSync } from 'node:fs';
+import { InputError, quote, shown } from '../errors.js';
+import { listModels, looksLikePath, parseJsonText } from '../hamiltonian/definition.js';
+import { parameterNameProblem } from '../hamiltonian/index.js';
+
+/** Largest experiment file accepted, in bytes (the shipped ones are below 2 kB). */
+export const MAX_EXPERIMENT_FILE_BYTES = 1 << 20;
 
 export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'params' | 'reference';
 
@@ -42,7 +47,7 @@ export const OPTIONS = {
   cell: { type: 'string', group: ANSATZ, default: 'gated', choices: ['plain', 'gated'], describe: 'rnn2d cell: the paper\'s plain ELU cell or a GRU-style gated cell' },
   alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
   real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
-  symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, α(N+1)+1 parameters (periodic chains; Carleo & Troyer 2017)' },
+  symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, 2(α(N+1)+1) parameters (α(N+1)+1 complex ones; α(N+1)+1 with --real) (periodic chains; Carleo & Troyer 2017)' },
 
   sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
   chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
@@ -124,12 +129,15 @@ export interface ExperimentConfig {
 export function checkValue(key: OptionKey, value: unknown, where: string): unknown {
   const spec: OptionSpec = OPTIONS[key];
   const fail = (expected: string): never => {
-    throw new InputError(`expected ${expected}, got ${JSON.stringify(value)}`, where);
+    throw new InputError(`expected ${expected}, got ${quote(value)}`, where);
   };
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string' || value === '') fail('a non-empty string');
       if (spec.choices && !spec.choices.includes(value as string)) fail(`one of ${spec.choices.join(', ')}`);
+      if (key === 'model' && !looksLikePath(value as string) && !listModels().includes(value as string)) {
+        fail(`a shipped model (${listModels().join(', ')}) or a path to a model .json file`);
+      }
       return value;
     case 'boolean':
       if (typeof value !== 'boolean') fail('true or false');
@@ -145,8 +153,10 @@ export function checkValue(key: OptionKey, value: unknown, where: string): unkno
     case 'params': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('an object of parameter values');
       for (const [k, v] of Object.entries(value as object)) {
+        const problem = parameterNameProblem(k);
+        if (problem) throw new InputError(problem, `${where}.${shown(k)}`);
         if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new InputError(`expected a number, got ${JSON.stringify(v)}`, `${where}.${k}`);
+          throw new InputError(`expected a number, got ${quote(v)}`, `${where}.${shown(k)}`);
         }
       }
       return value;
@@ -154,8 +164,12 @@ export function checkValue(key: OptionKey, value: unknown, where: string): unkno
     case 'reference': {
       if (value === null) return null;
       const r = value as Partial<Reference>;
-      if (typeof value !== 'object' || typeof r.energy !== 'number' || !Number.isFinite(r.energy) || typeof r.source !== 'string') {
+      if (typeof value !== 'object' || Array.isArray(value) || typeof r.energy !== 'number' || !Number.isFinite(r.energy) || typeof r.source !== 'string') {
         fail('{ "energy": number, "source": string }');
+      }
+      const extra = Object.keys(value as object).find((k) => k !== 'energy' && k !== 'source');
+      if (extra !== undefined) {
+        throw new InputError(`unknown field ${quote(extra)} (a reference has "energy" and "source")`, `${where}`);
       }
       return { energy: r.energy, source: r.source };
     }
@@ -173,43 +187,37 @@ export type ExtraKeyCheck = (value: unknown, where: string) => unknown;
  * `extraKeys` admits keys beyond the option table, each with its own validator.
  */
 export function readExperimentFile(path: string, extraKeys: Record<string, ExtraKeyCheck> = {}): Partial<ExperimentConfig> & Record<string, unknown> {
+  const file = shown(path, 200);
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > MAX_EXPERIMENT_FILE_BYTES) {
+      throw new InputError(`file is ${size} bytes; experiment files are limited to ${MAX_EXPERIMENT_FILE_BYTES}`, file);
+    }
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(`cannot read experiment file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, path);
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read experiment file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`malformed JSON: ${jsonErrorPosition(text, e as Error)}`, path);
-  }
+  // the model files' parser: line and column of a syntax error, duplicate keys rejected, nesting bounded
+  const data = parseJsonText(text, file);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new InputError('expected a JSON object of experiment settings', path);
+    throw new InputError('expected a JSON object of experiment settings', file);
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
     const extra = Object.prototype.hasOwnProperty.call(extraKeys, key) ? extraKeys[key] : undefined;
     if (extra) {
-      out[key] = extra(value, `${path}: ${key}`);
+      out[key] = extra(value, `${file}: ${key}`);
       continue;
     }
-    if (!(key in OPTIONS)) {
-      throw new InputError(`unknown setting "${key}" (known: ${[...Object.keys(OPTIONS), ...Object.keys(extraKeys)].join(', ')})`, path);
+    // own keys only: "toString" or "__proto__" are not settings
+    if (!Object.prototype.hasOwnProperty.call(OPTIONS, key)) {
+      throw new InputError(`unknown setting ${quote(key)} (known: ${[...Object.keys(OPTIONS), ...Object.keys(extraKeys)].join(', ')})`, file);
     }
-    out[key] = checkValue(key as OptionKey, value, `${path}: ${key}`);
+    out[key] = checkValue(key as OptionKey, value, `${file}: ${key}`);
   }
   return out as Partial<ExperimentConfig> & Record<string, unknown>;
-}
-
-/** "Unexpected token } in JSON at position 42" → "… at line 3, column 5". */
-export function jsonErrorPosition(text: string, e: Error): string {
-  const m = /position (\d+)/.exec(e.message);
-  if (!m) return e.message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos).split('\n');
-  return `${e.message.replace(/ in JSON at position \d+.*$/, '')} at line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
 /** Merges defaults ← file ← flags and checks the combination. */

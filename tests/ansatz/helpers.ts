@@ -3,27 +3,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../src/rng.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
+import { popcount } from '../../src/exact/index.js';
+import { allConfigs as enumerate } from '../configurations.js';
 
 /** All 2^N configurations as count·N bits; configuration i has x_s = bit s of i. */
-export function enumerate(N: number): Uint8Array {
-  const count = 1 << N;
-  const bits = new Uint8Array(count * N);
-  for (let i = 0; i < count; i++) for (let s = 0; s < N; s++) bits[i * N + s] = (i >> s) & 1;
-  return bits;
-}
+export { enumerate, popcount };
 
 /** Index of a configuration (inverse of `enumerate`). */
-export function indexOf(bits: Uint8Array, b: number, N: number): number {
-  let i = 0;
-  for (let s = 0; s < N; s++) i |= bits[b * N + s] << s;
-  return i;
-}
-
-export function popcount(i: number): number {
-  let c = 0;
-  for (; i; i &= i - 1) c++;
-  return c;
-}
+export { configIndex as indexOf } from '../configurations.js';
 
 /** Sets every variable to scale·normal draws, so the distribution is far from uniform. */
 export function randomize(wf: Wavefunction, rng: Rng, scale: number): void {

@@ -17,6 +17,7 @@ import {
   entryLabels,
   runComparison,
   TABLE_HEADER,
+  vScore,
 } from '../../src/compare/compare.js';
 import { InputError } from '../../src/errors.js';
 import { readExperimentFile, resolveExperiment } from '../../src/run/experiment.js';
@@ -50,7 +51,11 @@ test('three ansätze on a tiny budget: run directories, table, compare.json/md/s
     assert.equal(row.status, 'completed');
     assert.ok(existsSync(join(out, row.label, 'summary.json')), row.label);
     assert.ok(row.n_parameters > 0 && row.samples_per_second > 0 && row.train_seconds > 0);
-    assert.ok(Math.abs(row.v_score - (6 * row.variance) / row.energy ** 2) < 1e-12);
+    // the row's V-score is that of the run's own summary.json (the formula: the worked example below)
+    const summary = JSON.parse(readFileSync(join(out, row.label, 'summary.json'), 'utf8'));
+    assert.equal(summary.n_sites, 6);
+    assert.equal(row.variance, summary.variance);
+    assert.equal(row.v_score, vScore(6, summary.variance, summary.energy));
     assert.ok(row.relative_error !== null && row.relative_error >= 0);
     assert.equal(r.configs[row.label]!.seed, 7);
   }
@@ -70,6 +75,15 @@ test('three ansätze on a tiny budget: run directories, table, compare.json/md/s
   assert.ok(text[1]!.startsWith('ansatz') && text[2]!.startsWith('rnn') && text[4]!.startsWith('flow'));
   // each column lines up: rows have the header's width
   assert.equal(new Set(text.slice(1, 5).map((l) => l.length)).size, 1);
+});
+
+test('V-score, worked by hand: N = 16, Var(E_loc) = 0.32, E = −20 gives 16·0.32/400 = 0.0128; invariant under H → 2H', () => {
+  assert.ok(Math.abs(vScore(16, 0.32, -20) - 0.0128) < 1e-15);
+  // H → 2H: E → −40, Var → 1.28 (variance scales with the square)
+  assert.ok(Math.abs(vScore(16, 1.28, -40) - 0.0128) < 1e-15);
+  // an eigenstate has zero variance, hence zero V-score; the sign of E does not matter
+  assert.equal(vScore(16, 0, -20), 0);
+  assert.ok(Math.abs(vScore(8, 0.5, 4) - 0.25) < 1e-15);
 });
 
 test('the "ansatze" key: entries with their own settings, labels, and errors naming the field', () => {

@@ -50,7 +50,6 @@ export function compileTerms(name: string, nSites: number, terms: PauliTerm[], c
     }
   }
   const groupList = [...groups.values()];
-  const stoquastic = false;
   const h: CompiledHamiltonian = {
     name,
     nSites,
@@ -58,7 +57,6 @@ export function compileTerms(name: string, nSites: number, terms: PauliTerm[], c
     diagonal,
     groups: groupList,
     conservesSz,
-    stoquastic,
     connections(configs: Uint8Array, count: number): Connections {
       return simpleConnections(h, configs, count);
     },

@@ -17,7 +17,7 @@ import {
 } from '../../src/hamiltonian/definition.js';
 import { compileHamiltonian } from '../../src/hamiltonian/compile.js';
 import { chain, square } from '../../src/lattice/lattice.js';
-import { InputError } from '../../src/errors.js';
+import { expectInputError } from '../input-error.js';
 
 const F = 'bad.json';
 
@@ -32,20 +32,6 @@ function base(): Record<string, any> {
       { pauli: 'X', on: 'sites', coupling: '-h' },
     ],
   };
-}
-
-function inputError(fn: () => unknown, where: string, pattern: RegExp): InputError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof InputError, `expected an InputError at ${where}, got ${String(caught)}`);
-  assert.equal(caught.where, where, caught.message);
-  assert.ok(caught.message.startsWith(`${where}: `), caught.message);
-  assert.match(caught.message, pattern);
-  return caught;
 }
 
 function broken(edit: (m: Record<string, any>) => void): string {
@@ -97,17 +83,17 @@ test('a model file from a path: valid custom model, explicit sites and numeric c
     writeFileSync(path, '\uFEFF' + JSON.stringify(base()));
     assert.equal(loadModel(path).name, 'base');
     // missing file
-    inputError(() => loadModel(join(dir, 'nope.json')), join(dir, 'nope.json'), /no such file \(shipped models are chosen by name: heisenberg/);
+    expectInputError(() => loadModel(join(dir, 'nope.json')), join(dir, 'nope.json'), /no such file \(shipped models are chosen by name: heisenberg/);
     // oversized file
     writeFileSync(path, ' '.repeat(MAX_MODEL_FILE_BYTES + 1));
-    inputError(() => loadModel(path), path, /limited/);
+    expectInputError(() => loadModel(path), path, /limited/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('unknown model names list the shipped ones', () => {
-  inputError(() => loadModel('tfmi'), '--model', /unknown model "tfmi"; shipped models: heisenberg, j1j2, tfim, xxz/);
+  expectInputError(() => loadModel('tfmi'), '--model', /unknown model "tfmi"; shipped models: heisenberg, j1j2, tfim, xxz/);
 });
 
 test('malformed JSON is reported with line and column', () => {
@@ -126,72 +112,72 @@ test('malformed JSON is reported with line and column', () => {
     ['{ "a": "x\ny" }', /line 1, column 10: control character/],
   ];
   for (const [text, pattern] of cases) {
-    inputError(() => parseModel(text, F), F, pattern);
+    expectInputError(() => parseModel(text, F), F, pattern);
   }
 });
 
 test('missing fields and wrong types name the field', () => {
   for (const k of ['name', 'description', 'parameters', 'terms']) {
-    inputError(() => parseModel(broken((m) => delete m[k]), F), `${F}: ${k}`, new RegExp(`missing field "${k}"`));
+    expectInputError(() => parseModel(broken((m) => delete m[k]), F), `${F}: ${k}`, new RegExp(`missing field "${k}"`));
   }
   for (const k of ['pauli', 'on', 'coupling']) {
-    inputError(() => parseModel(broken((m) => delete m.terms[1][k]), F), `${F}: terms[1].${k}`, new RegExp(`missing field "${k}"`));
+    expectInputError(() => parseModel(broken((m) => delete m.terms[1][k]), F), `${F}: terms[1].${k}`, new RegExp(`missing field "${k}"`));
   }
-  inputError(() => parseModel('[1]', F), F, /must hold a JSON object, not an array/);
-  inputError(() => parseModel(broken((m) => (m.name = 3)), F), `${F}: name`, /must be a string, not a number/);
-  inputError(() => parseModel(broken((m) => (m.name = 'my model')), F), `${F}: name`, /not a valid model name/);
-  inputError(() => parseModel(broken((m) => (m.description = null)), F), `${F}: description`, /must be a string, not null/);
-  inputError(() => parseModel(broken((m) => (m.parameters = [1])), F), `${F}: parameters`, /must be an object/);
-  inputError(() => parseModel(broken((m) => (m.parameters.J = '1')), F), `${F}: parameters.J`, /must be a number/);
-  inputError(() => parseModel(broken((m) => (m.parameters.h = { description: 'x' })), F), `${F}: parameters.h.default`, /missing field "default"/);
-  inputError(() => parseModel(broken((m) => (m.parameters.h.unit = 'T')), F), `${F}: parameters.h`, /unknown field "unit"/);
-  inputError(() => parseModel(broken((m) => (m.terms = {})), F), `${F}: terms`, /must be an array/);
-  inputError(() => parseModel(broken((m) => (m.terms = [])), F), `${F}: terms`, /at least one term/);
-  inputError(() => parseModel(broken((m) => (m.terms[0] = 'ZZ')), F), `${F}: terms[0]`, /must be an object/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].pauli = 2)), F), `${F}: terms[0].pauli`, /must be a string/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = true)), F), `${F}: terms[1].coupling`, /must be a number or an expression/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].on = 3)), F), `${F}: terms[1].on`, /must be "sites", a bond family/);
-  inputError(() => parseModel(broken((m) => (m.notes = 3)), F), `${F}: notes`, /string or an array of strings/);
-  inputError(() => parseModel(broken((m) => (m.term = [])), F), F, /unknown field "term" \(allowed: name, description, parameters, terms, notes\)/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].couplng = 1)), F), `${F}: terms[0]`, /unknown field "couplng"/);
+  expectInputError(() => parseModel('[1]', F), F, /must hold a JSON object, not an array/);
+  expectInputError(() => parseModel(broken((m) => (m.name = 3)), F), `${F}: name`, /must be a string, not a number/);
+  expectInputError(() => parseModel(broken((m) => (m.name = 'my model')), F), `${F}: name`, /not a valid model name/);
+  expectInputError(() => parseModel(broken((m) => (m.description = null)), F), `${F}: description`, /must be a string, not null/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters = [1])), F), `${F}: parameters`, /must be an object/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.J = '1')), F), `${F}: parameters.J`, /must be a number/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.h = { description: 'x' })), F), `${F}: parameters.h.default`, /missing field "default"/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.h.unit = 'T')), F), `${F}: parameters.h`, /unknown field "unit"/);
+  expectInputError(() => parseModel(broken((m) => (m.terms = {})), F), `${F}: terms`, /must be an array/);
+  expectInputError(() => parseModel(broken((m) => (m.terms = [])), F), `${F}: terms`, /at least one term/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0] = 'ZZ')), F), `${F}: terms[0]`, /must be an object/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].pauli = 2)), F), `${F}: terms[0].pauli`, /must be a string/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = true)), F), `${F}: terms[1].coupling`, /must be a number or an expression/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].on = 3)), F), `${F}: terms[1].on`, /must be "sites", a bond family/);
+  expectInputError(() => parseModel(broken((m) => (m.notes = 3)), F), `${F}: notes`, /string or an array of strings/);
+  expectInputError(() => parseModel(broken((m) => (m.term = [])), F), F, /unknown field "term" \(allowed: name, description, parameters, terms, notes\)/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].couplng = 1)), F), `${F}: terms[0]`, /unknown field "couplng"/);
 });
 
 test('parameter names are checked', () => {
-  inputError(() => parseModel(broken((m) => (m.parameters.pi = 1)), F), `${F}: parameters.pi`, /reserved/);
-  inputError(() => parseModel(broken((m) => (m.parameters.i = 1)), F), `${F}: parameters.i`, /reserved/);
-  inputError(() => parseModel(broken((m) => (m.parameters.sqrt = 1)), F), `${F}: parameters.sqrt`, /reserved/);
-  inputError(() => parseModel(broken((m) => (m.parameters['2J'] = 1)), F), `${F}: parameters.2J`, /must start with a letter/);
-  inputError(() => parseModel(broken((m) => (m.parameters.constructor = 1)), F), `${F}: parameters.constructor`, /reserved/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.pi = 1)), F), `${F}: parameters.pi`, /reserved/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.i = 1)), F), `${F}: parameters.i`, /reserved/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.sqrt = 1)), F), `${F}: parameters.sqrt`, /reserved/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters['2J'] = 1)), F), `${F}: parameters.2J`, /must start with a letter/);
+  expectInputError(() => parseModel(broken((m) => (m.parameters.constructor = 1)), F), `${F}: parameters.constructor`, /reserved/);
 });
 
 test('Pauli strings: unknown letters with their position, and length against the target', () => {
-  inputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'ZQ')), F), `${F}: terms[0].pauli`, /unknown Pauli letter "Q" at position 2 of "ZQ"/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'zz')), F), `${F}: terms[0].pauli`, /"z" at position 1.*upper case/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].pauli = '')), F), `${F}: terms[0].pauli`, /empty/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].pauli = 'XX')), F), `${F}: terms[1].pauli`, /"sites".*needs 1 letter; "XX" has 2/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'Z')), F), `${F}: terms[0].pauli`, /bond family \("nearest"\) needs a 2-letter Pauli string; "Z" has 1/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'ZZZ')), F), `${F}: terms[0].pauli`, /2-letter/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].on = [[0, 1, 2]])), F), `${F}: terms[0].on[0]`, /3 site\(s\) but the Pauli string "ZZ" has 2/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].on = [[0, 0]])), F), `${F}: terms[0].on[0]`, /appears twice/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].on = [[0, -1]])), F), `${F}: terms[0].on[0]`, /non-negative integers/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].on = [])), F), `${F}: terms[0].on`, /empty list/);
-  inputError(() => parseModel(broken((m) => (m.terms[0].on = 'nearst')), F), `${F}: terms[0].on`, /unknown target "nearst".*nearest, next-nearest/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'ZQ')), F), `${F}: terms[0].pauli`, /unknown Pauli letter "Q" at position 2 of "ZQ"/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'zz')), F), `${F}: terms[0].pauli`, /"z" at position 1.*upper case/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].pauli = '')), F), `${F}: terms[0].pauli`, /empty/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].pauli = 'XX')), F), `${F}: terms[1].pauli`, /"sites".*needs 1 letter; "XX" has 2/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'Z')), F), `${F}: terms[0].pauli`, /bond family \("nearest"\) needs a 2-letter Pauli string; "Z" has 1/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].pauli = 'ZZZ')), F), `${F}: terms[0].pauli`, /2-letter/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].on = [[0, 1, 2]])), F), `${F}: terms[0].on[0]`, /3 site\(s\) but the Pauli string "ZZ" has 2/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].on = [[0, 0]])), F), `${F}: terms[0].on[0]`, /appears twice/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].on = [[0, -1]])), F), `${F}: terms[0].on[0]`, /non-negative integers/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].on = [])), F), `${F}: terms[0].on`, /empty list/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[0].on = 'nearst')), F), `${F}: terms[0].on`, /unknown target "nearst".*nearest, next-nearest/);
 });
 
 test('couplings: unknown parameters, non-finite and complex (non-Hermitian) values', () => {
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = '-g')), F), `${F}: terms[1].coupling`, /unknown parameter "g"; the model's parameters are: J, h/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'h/0')), F), `${F}: terms[1].coupling`, /Infinity/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'sqrt(-h)')), F), `${F}: terms[1].coupling`, /complex.*non-Hermitian/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'h*i')), F), `${F}: terms[1].coupling`, /imaginary unit.*non-Hermitian/);
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'cos.constructor("return process")()')), F), `${F}: terms[1].coupling`, /./);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = '-g')), F), `${F}: terms[1].coupling`, /unknown parameter "g"; the model's parameters are: J, h/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'h/0')), F), `${F}: terms[1].coupling`, /Infinity/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'sqrt(-h)')), F), `${F}: terms[1].coupling`, /complex.*non-Hermitian/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'h*i')), F), `${F}: terms[1].coupling`, /imaginary unit.*non-Hermitian/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'cos.constructor("return process")()')), F), `${F}: terms[1].coupling`, /./);
   // the value of an override can make an expression complex
-  inputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'sqrt(h)')), F, { h: -1 }), `${F}: terms[1].coupling`, /complex/);
+  expectInputError(() => parseModel(broken((m) => (m.terms[1].coupling = 'sqrt(h)')), F, { h: -1 }), `${F}: terms[1].coupling`, /complex/);
 });
 
 test('--param overrides: unknown names are errors that name the model file and list known parameters', () => {
-  const e = inputError(() => loadModel('tfim', { K: 1 }), '--param K', /unknown parameter "K" for model "tfim" \(hamiltonians\/tfim.json\); its parameters are: J, h/);
+  const e = expectInputError(() => loadModel('tfim', { K: 1 }), '--param K', /unknown parameter "K" for model "tfim" \(hamiltonians\/tfim.json\); its parameters are: J, h/);
   assert.ok(e.message.includes('hamiltonians/tfim.json'));
-  inputError(() => loadModel('tfim', { h: Number.NaN }), '--param h', /finite/);
+  expectInputError(() => loadModel('tfim', { h: Number.NaN }), '--param h', /finite/);
 });
 
 test('parseParamFlags', () => {
@@ -200,29 +186,29 @@ test('parseParamFlags', () => {
   assert.deepEqual(parseParamFlags(['J2=1/2']), { J2: 0.5 });
   assert.ok(Math.abs(parseParamFlags(['h=pi/4']).h - Math.PI / 4) < 1e-15);
   assert.deepEqual(parseParamFlags([]), {});
-  inputError(() => parseParamFlags(['h']), '--param h', /expected NAME=VALUE/);
-  inputError(() => parseParamFlags(['=1']), '--param =1', /missing parameter name/);
-  inputError(() => parseParamFlags(['h=']), '--param h=', /missing value/);
-  inputError(() => parseParamFlags(['h=abc']), '--param h=abc', /not a finite number or constant expression.*unknown parameter "abc"/);
-  inputError(() => parseParamFlags(['h=1/0']), '--param h=1/0', /not a finite number/);
-  inputError(() => parseParamFlags(['h=Infinity']), '--param h=Infinity', /./);
-  inputError(() => parseParamFlags(['h=evaluate("1")']), '--param h=evaluate("1")', /not allowed/);
-  inputError(() => parseParamFlags(['h=1', 'h=2']), '--param h=2', /more than once/);
-  inputError(() => parseParamFlags(['2h=1']), '--param 2h=1', /must start with a letter/);
+  expectInputError(() => parseParamFlags(['h']), '--param h', /expected NAME=VALUE/);
+  expectInputError(() => parseParamFlags(['=1']), '--param =1', /missing parameter name/);
+  expectInputError(() => parseParamFlags(['h=']), '--param h=', /missing value/);
+  expectInputError(() => parseParamFlags(['h=abc']), '--param h=abc', /not a finite number or constant expression.*unknown parameter "abc"/);
+  expectInputError(() => parseParamFlags(['h=1/0']), '--param h=1/0', /not a finite number/);
+  expectInputError(() => parseParamFlags(['h=Infinity']), '--param h=Infinity', /./);
+  expectInputError(() => parseParamFlags(['h=evaluate("1")']), '--param h=evaluate("1")', /not allowed/);
+  expectInputError(() => parseParamFlags(['h=1', 'h=2']), '--param h=2', /more than once/);
+  expectInputError(() => parseParamFlags(['2h=1']), '--param 2h=1', /must start with a letter/);
 });
 
 test('compile-time checks: bond families the lattice lacks, sites outside the lattice', () => {
   const def = parseModel(broken((m) => (m.terms[0].on = 'nearest-x')), F);
-  inputError(
+  expectInputError(
     () => compileHamiltonian(def, chain(4, 'open')),
     `${F}: terms[0].on`,
     /the chain N=4 open lattice has no bond family "nearest-x" \(it has: nearest, next-nearest\)/,
   );
   compileHamiltonian(def, square(2, 2, 'open')); // fine on a square lattice
   const diag = parseModel(broken((m) => (m.terms[0].on = 'diagonal')), F);
-  inputError(() => compileHamiltonian(diag, chain(4, 'periodic')), `${F}: terms[0].on`, /no bond family "diagonal"/);
+  expectInputError(() => compileHamiltonian(diag, chain(4, 'periodic')), `${F}: terms[0].on`, /no bond family "diagonal"/);
   const far = parseModel(broken((m) => (m.terms[0].on = [[0, 1], [2, 7]])), F);
-  inputError(() => compileHamiltonian(far, chain(5, 'open')), `${F}: terms[0].on[1]`, /site 7 is outside the chain N=5 open lattice \(sites 0\.\.4\)/);
+  expectInputError(() => compileHamiltonian(far, chain(5, 'open')), `${F}: terms[0].on[1]`, /site 7 is outside the chain N=5 open lattice \(sites 0\.\.4\)/);
   compileHamiltonian(far, chain(8, 'open'));
 });
 

@@ -9,6 +9,8 @@ import { Rng } from '../../src/rng.js';
 import { ExactSampler } from '../../src/sampler/sampler.js';
 import type { MeasuredState } from '../../src/measure/types.js';
 import type { CompiledHamiltonian } from '../../src/hamiltonian/types.js';
+import { popcount } from '../../src/exact/index.js';
+import { allConfigs } from '../configurations.js';
 
 export interface StateVector {
   n: number;
@@ -16,18 +18,7 @@ export interface StateVector {
   im: Float64Array;
 }
 
-export function allConfigs(n: number): Uint8Array {
-  const dim = 2 ** n;
-  const out = new Uint8Array(dim * n);
-  for (let b = 0; b < dim; b++) for (let s = 0; s < n; s++) out[b * n + s] = (b >> s) & 1;
-  return out;
-}
-
-function popcount(b: number): number {
-  let c = 0;
-  for (; b; b &= b - 1) c++;
-  return c;
-}
+export { allConfigs };
 
 /** ψ of a wavefunction by enumeration, projected on the nUp sector if given, normalised. */
 export function stateVector(wf: Wavefunction, nUp: number | null = null): StateVector {

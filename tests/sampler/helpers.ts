@@ -11,6 +11,7 @@ import { chain, type Boundary, type Lattice } from '../../src/lattice/lattice.js
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import { energyStats } from '../../src/vmc/estimator.js';
 import { localEnergies } from '../../src/vmc/local-energy.js';
+import { enumerateConfigs } from '../configurations.js';
 
 /** A shipped model (hamiltonians/<model>.json) compiled on a chain (periodic by default). */
 export function chainModel(
@@ -28,21 +29,12 @@ export function chainModel(
  * bits with x_s = bit s of the basis state; `basis.index(state)` locates a configuration.
  */
 export function enumerate(n: number, nUp: number | null = null): { configs: Uint8Array; count: number; basis: Basis } {
-  const basis = new Basis(n, nUp);
-  const states = basis.allStates();
-  const configs = new Uint8Array(states.length * n);
-  states.forEach((k, b) => {
-    for (let i = 0; i < n; i++) configs[b * n + i] = (k >>> i) & 1;
-  });
-  return { configs, count: states.length, basis };
+  // the shared enumeration lists states in increasing order, as Basis does
+  return { ...enumerateConfigs(n, nUp), basis: new Basis(n, nUp) };
 }
 
 /** Basis state (bit s = site s) of configuration `row` of a count·N bit array. */
-export function configState(x: Uint8Array, row: number, n: number): number {
-  let k = 0;
-  for (let i = 0; i < n; i++) k |= x[row * n + i] << i;
-  return k >>> 0;
-}
+export { configIndex as configState } from '../configurations.js';
 
 /** |ψ|² normalised over the enumerated configurations. */
 export function exactProbabilities(wf: Wavefunction, configs: Uint8Array, count: number): Float64Array {

@@ -15,18 +15,12 @@ import { energyStats } from '../../src/vmc/estimator.js';
 import { energyGradient } from '../../src/vmc/gradient.js';
 import { localEnergies } from '../../src/vmc/local-energy.js';
 import { uniqueSamples } from '../../src/vmc/unique.js';
+import { allConfigs, enumerateConfigs } from '../configurations.js';
 import { exactEnergy, TableWavefunction } from './table-wavefunction.js';
 
 before(async () => {
   await initBackend('wasm');
 });
-
-function allConfigs(n: number): Uint8Array {
-  const dim = 2 ** n;
-  const out = new Uint8Array(dim * n);
-  for (let b = 0; b < dim; b++) for (let s = 0; s < n; s++) out[b * n + s] = (b >> s) & 1;
-  return out;
-}
 
 const cases = [
   { name: 'tfim open chain', model: 'tfim', lattice: chain(6, 'open'), params: { h: 0.8 } },
@@ -136,12 +130,7 @@ test('RNN (complex, S^z = 0, Marshall): full sums equal ⟨ψ|H|ψ⟩; Monte Car
   const h = compileHamiltonian(loadModel('heisenberg'), lattice);
   const wf = withSignRule(createRnn({ nSites: n, hidden: 8, layers: 1, complex: true, nUp: 3 }, new Rng(4)), 'marshall', lattice);
   // the sector's configurations
-  const all = allConfigs(n);
-  const rows: number[] = [];
-  for (let b = 0; b < 2 ** n; b++) if (all.subarray(b * n, (b + 1) * n).reduce((a, x) => a + x, 0) === 3) rows.push(b);
-  const sector = new Uint8Array(rows.length * n);
-  rows.forEach((b, k) => sector.set(all.subarray(b * n, (b + 1) * n), k * n));
-  const m = rows.length;
+  const { configs: sector, count: m, states: rows } = enumerateConfigs(n, 3);
   const psi = wf.evaluate(sector, m);
   const p = Float64Array.from(psi.logAmp, (a) => Math.exp(2 * a));
   assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-4, 'normalised in the sector');

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HostLogPsi, LogPsi, Wavefunction } from '../../src/ansatz/wavefunction.js';
 import type { Rng } from '../../src/rng.js';
+import { configIndex } from '../configurations.js';
 
 export class TableWavefunction implements Wavefunction {
   readonly kind = 'table';
@@ -26,13 +27,6 @@ export class TableWavefunction implements Wavefunction {
     this.powers = tf.tensor2d(Array.from({ length: nSites }, (_, s) => 2 ** s), [nSites, 1]);
   }
 
-  /** basis index b = Σ_s x_s 2^s */
-  static index(x: Uint8Array, offset: number, n: number): number {
-    let b = 0;
-    for (let s = 0; s < n; s++) b += x[offset + s] << s;
-    return b;
-  }
-
   logPsi(configs: tf.Tensor2D): LogPsi {
     return tf.tidy(() => {
       const idx = tf.matMul(configs, this.powers).reshape([-1]).round().toInt();
@@ -50,7 +44,7 @@ export class TableWavefunction implements Wavefunction {
     const logAmp = new Float64Array(count);
     const phase = new Float64Array(count);
     for (let b = 0; b < count; b++) {
-      const i = TableWavefunction.index(configs, b * this.nSites, this.nSites);
+      const i = configIndex(configs, b, this.nSites);
       logAmp[b] = a[i];
       phase[b] = p[i];
     }
