@@ -14,8 +14,8 @@
  * - the forward pass of a chunk of connected configurations (8192 rows for the RNNs);
  * - stochastic reconfiguration: the log-derivative rows O (float64, real and imaginary parts,
  *   distinct samples × parameters) and, below 1500 parameters, the P×P matrix S (src/vmc/sr.ts);
- * - checkpoint.json, one string of about 16 characters per parameter (V8 caps a string at
- *   ~2^29 characters).
+ * - checkpoint.json, one string of about 16 characters per stored number — the parameters and,
+ *   for Adam, its two moments (V8 caps a string at ~2^29 characters).
  *
  * Limits: tensors live in the wasm heap with the wasm backend, which cannot grow beyond 4 GiB
  * (wasm32; the backend's getHeapMax is 4294901760) — per thread, each worker has its own heap;
@@ -155,7 +155,7 @@ export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimiz
       lower: ['--samples', ...net.sizeFlags, '--optimizer adam'],
     });
   }
-  const checkpointChars = CHECKPOINT_CHARS * P;
+  const checkpointChars = CHECKPOINT_CHARS * P * (optimizer === 'adam' ? 3 : 1);
   // the checkpoint text, the values as a JavaScript array and the parameters read back from tfjs
   parts.push({ what: 'checkpoint.json', bytes: 2 * checkpointChars + (F64 + F32) * P, kind: 'host', perThread: false, lower: net.sizeFlags });
   return { parameters: P, parts, checkpointChars };
