@@ -154,6 +154,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   fsyncDir(dir);
 }
 
+/** Temporary files of `writeFileAtomic` (".<name>.<pid>.<n>.tmp") left in `dir` by a process that was killed mid-write. */
+export function removeTempFiles(dir: string): string[] {
+  const stale = readdirSync(dir).filter((f) => /^\..+\.\d+\.\d+\.tmp$/.test(f));
+  for (const f of stale) rmSync(join(dir, f), { force: true });
+  return stale;
+}
+
 /** Atomically write `obj` as pretty JSON (2-space indent, trailing newline). */
 export function writeJsonAtomic(path: string, obj: unknown): void {
   const text = JSON.stringify(obj, null, 2);

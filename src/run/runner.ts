@@ -29,7 +29,7 @@ import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
 import { createReporter, type Reporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
-import { createRunDir, readJson, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
+import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
 
 export type RunStatus = 'completed' | 'interrupted' | 'diverged';
 
@@ -231,6 +231,7 @@ function openRunFiles(s: Session, opts: RunOptions): RunFiles {
  * that a later resume continues to the new --steps.
  */
 function resume(s: Session, dir: string, warnings: string[]): { progress: Progress } {
+  removeTempFiles(dir); // of a process killed mid-write: never complete, never read
   const latest = loadLatestCheckpoint(dir, (ck, path) => restoreState(s, ck, path));
   if (latest.problem) {
     restoreFromPrevious(dir);
