@@ -48,6 +48,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       entries,
       source,
       quiet: quiet || !tty,
+      silent: Boolean(argv.json),
       tty,
       signal,
       onMessage: quiet ? undefined : (line) => process.stdout.write(line + '\n'),

@@ -72,6 +72,11 @@ test('measure --quiet and sample --quiet/--json are accepted and mean what they 
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /--seed: expected a value ≥ 0, got -1/);
   }
+  // compare --json: compare.json and nothing else on stdout (not the runs' summary lines)
+  const cmp = vmc('compare', '--model', 'tfim', '--n', '4', '--ansatz', 'rnn', '--hidden', '4', '--samples', '16', '--steps', '2', '--eval-samples', '32', '--json', '--out', join(runDir, 'cmp'));
+  assert.equal(cmp.code, 0, cmp.err);
+  assert.equal(cmp.out.trim().split('\n').length, 1, cmp.out);
+  assert.equal(JSON.parse(cmp.out).rows.length, 1);
   const exact = vmc('exact', '--model', 'tfim', '--n', '6', '--quiet');
   assert.equal(exact.code, 0, exact.err);
   assert.equal(exact.out.trim().split('\n').length, 1);
@@ -88,9 +93,10 @@ test('the README says the same about resuming and --workers everywhere', () => {
   assert.ok(flat.includes(listedRow), `README: "${listedRow}"`);
   // --workers: K may change on resume and does not change the numbers — nowhere "kept"
   assert.doesNotMatch(flat, /kept when resuming/);
-  const workers = readme.split('\n').filter((l) => /--workers/.test(l) && /numbers/.test(l));
-  assert.ok(workers.length >= 2);
-  for (const line of workers) assert.match(line, /numbers do not depend on K|does not change the numbers/, line);
+  const sentences = flat.split(/(?<=\.) /);
+  const workers = sentences.filter((t) => /--workers/.test(t) && /numbers/.test(t));
+  assert.ok(workers.length >= 3, `${workers.length} sentences on --workers and the numbers`);
+  for (const t of workers) assert.match(t, /numbers do not depend on K|does not change the numbers/, t);
   // bit-identity is promised only on the same backend
   for (const m of flat.matchAll(/[^.]*(bit-identical|bit for bit|reproduces the uninterrupted run)[^.]*\./g)) {
     assert.match(m[0], /same backend|not bit-identically|not be bit-identical/, m[0]);
