@@ -140,6 +140,7 @@ interface TrainingOutcome {
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const session: { current: Session | null } = { current: null };
   let files: RunFiles | null = null;
+  let failed = true;
   try {
     const s = (session.current = await build(opts.config, session));
     files = openRunFiles(s, opts);
@@ -147,17 +148,36 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     const outcome = await train(s, files, opts);
     const final = await finalEnergy(s, outcome);
     const summary = await writeSummary(s, files, outcome, final);
+    failed = false;
     return { dir: files.dir, summary };
   } finally {
     opts.signal?.watch?.(false);
     // every exit path (completed, interrupted, diverged, errors) closes the files and ends the
-    // worker threads, so nothing keeps the process alive
-    files?.metrics.close();
-    files?.runLog.close();
-    await session.current?.pool?.close();
-    session.current?.wf?.dispose();
-    session.current?.optimizer?.dispose();
+    // worker threads, so nothing keeps the process alive — each step even if another fails
+    // (closing a file on a full disk can fail too); the first error of a run wins
+    const f = files;
+    const s = session.current;
+    await cleanUp(failed, [
+      () => f && writing(f.metrics.path, () => f.metrics.close()),
+      () => f?.runLog.close(),
+      () => s?.pool?.close(),
+      () => s?.wf?.dispose(),
+      () => s?.optimizer?.dispose(),
+    ]);
   }
+}
+
+/** Runs every step; rethrows the first failure unless the run has already failed. */
+async function cleanUp(failed: boolean, steps: (() => unknown)[]): Promise<void> {
+  let first: unknown = null;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first !== null && !failed) throw first;
 }
 
 /**
