@@ -9,8 +9,8 @@ import {
   type AnsatzEntry,
 } from '../compare/compare.js';
 import { OPTIONS, readExperimentFile, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
-import { withInterrupt } from './interrupt.js';
-import { flagsToSettings, yargsOptions } from './options.js';
+import { signalExitCode, withInterrupt } from './interrupt.js';
+import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'compare [experiment]';
 export const describe = 'compare ansätze on one model with an equal budget (table, compare.json/.md/.svg)';
@@ -22,8 +22,7 @@ export function builder(y: Argv): Argv {
     .positional('experiment', { type: 'string', describe: 'experiment file; its "ansatze" list gives each ansatz with its own settings' })
     .options(yargsOptions(KEYS))
     .option('ansatz', { type: 'string', requiresArg: true, group: 'Ansatz:', describe: `comma list of ansätze, e.g. rnn,rbm,flow (overrides the file's list) [default: ${DEFAULT_ANSATZE.join(',')}]` })
-    .option('quiet', { type: 'boolean', describe: 'print only the final table', group: 'Run and output:' })
-    .option('json', { type: 'boolean', describe: 'print compare.json to stdout', group: 'Run and output:' })
+    .options(sharedOptions(['quiet', 'json'], { quiet: 'here: the final table', json: 'here: compare.json' }))
     .example('$0 compare experiments/compare-tfim-chain.json', 'RNN, RBM and flow on the TFIM chain')
     .example('$0 compare --model tfim --n 12 --ansatz rnn,flow --steps 200', 'from flags')
     .example('$0 compare --model heisenberg --n 10 --sign marshall --magnetization 0 --budget-seconds 60 --steps 100000', 'one minute of training each');
@@ -49,13 +48,14 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       entries,
       source,
       quiet: quiet || !tty,
+      silent: Boolean(argv.json),
       tty,
       signal,
       onMessage: quiet ? undefined : (line) => process.stdout.write(line + '\n'),
     });
     if (argv.json) process.stdout.write(JSON.stringify(result) + '\n');
     else process.stdout.write('\n' + compareText(result) + `wrote compare.json, compare.md, compare.svg to ${result.dir}\n`);
-    if (result.status === 'interrupted') process.exitCode = 130;
+    if (result.status === 'interrupted') process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
     else if (result.rows.some((r) => r.status === 'diverged')) process.exitCode = 1;
-  });
+  }, { always: true });
 }

@@ -4,7 +4,7 @@ import { buildModel } from '../run/build.js';
 import { resolveExperiment } from '../run/experiment.js';
 import { referenceEnergy } from '../run/reference.js';
 import { InputError } from '../errors.js';
-import { flagsToSettings, MODEL_KEYS, yargsOptions } from './options.js';
+import { flagsToSettings, MODEL_KEYS, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'exact';
 export const describe = 'exact ground-state energy (free fermions or Lanczos)';
@@ -12,7 +12,8 @@ export const describe = 'exact ground-state energy (free fermions or Lanczos)';
 export function builder(y: Argv): Argv {
   return y
     .options(yargsOptions(MODEL_KEYS))
-    .option('json', { type: 'boolean', describe: 'print a JSON object', group: 'Run and output:' })
+    // --backend and --seed do not apply: no tfjs, and the Lanczos start vector does not change E0
+    .options(sharedOptions(['quiet', 'json'], { quiet: 'here: the result line only', json: 'here: one JSON object' }))
     .example('$0 exact --model tfim --n 20 --param h=1', 'open TFIM chain by free fermions')
     .example('$0 exact --model heisenberg --lattice square --lx 4 --ly 4 --bc periodic --magnetization 0', 'Lanczos in the S^z = 0 sector')
     .example('$0 exact --model j1j2 --n 16 --bc periodic --param J2=0.5 --json', 'Majumdar–Ghosh point');

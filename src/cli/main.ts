@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `vmc` command. A thin layer over the library: parses flags, prints, sets exit codes.
- * Exit codes: 0 success, 1 failure during a run (e.g. divergence), 2 invalid input,
- * 130 interrupted (checkpoint saved).
+ * Exit codes: 0 success, 1 failure during a run (e.g. divergence, a file that cannot be
+ * written, a worker thread that died), 2 invalid input, 130 / 143 stopped by SIGINT / SIGTERM
+ * (checkpoint and summary saved).
+ *
+ * Every error ends the process: one line on stderr (the stack with VMC_DEBUG=1), then exit.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -25,6 +28,21 @@ export function reportError(e: unknown): number {
   if (process.env.VMC_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
   return 1;
 }
+
+/**
+ * After an error the process must end even if something (a worker thread, an open handle) would
+ * keep the event loop alive: a short grace period for stderr, then exit. Unreferenced, so a
+ * process with nothing left to do exits at once, as usual.
+ */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+
+// Errors outside the command's promise (an 'error' event nobody listens to, a stray rejection):
+// the same one-line report, never Node's stack-trace dump, and the process ends now.
+process.on('uncaughtException', (e) => process.exit(reportError(e)));
+process.on('unhandledRejection', (e) => process.exit(reportError(e)));
 
 async function main(): Promise<void> {
   const cli = yargs(hideBin(process.argv))
@@ -50,7 +68,7 @@ async function main(): Promise<void> {
   try {
     await cli.parseAsync();
   } catch (e) {
-    process.exitCode = reportError(e);
+    exitSoon(reportError(e));
   }
 }
 

@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import type { Estimate } from '../measure/stats.js';
 import { measureRun, OBSERVABLES, type MeasureResult, type ObservableName } from '../measure/measure.js';
 import type { DistanceMetric } from '../measure/correlations.js';
+import { seedFlag, sharedOptions } from './options.js';
 
 export const command = 'measure <run>';
 export const describe = 'measure observables of a trained state (energy, magnetisations, correlations, S(q), Rényi-2 entropy)';
@@ -15,12 +16,17 @@ export function builder(y: Argv): Argv {
   return y
     .positional('run', { type: 'string', describe: 'run directory (with config.json and checkpoint.json)' })
     .option('samples', { type: 'number', requiresArg: true, group: GROUP, describe: 'fresh samples (per replica for the entropy) [default: 10000]' })
-    .option('seed', { type: 'number', requiresArg: true, group: GROUP, describe: 'seed of the measurement samplers [default: 1]' })
     .option('distance', { type: 'string', choices: ['manhattan', 'euclidean'], requiresArg: true, group: GROUP, describe: 'distance on square lattices (chains: |i − j|, minimum image if periodic) [default: manhattan]' })
     .option('only', { type: 'string', requiresArg: true, group: GROUP, describe: `comma list of observables to measure (${OBSERVABLES.join(', ')}) [default: all]` })
-    .option('out', { type: 'string', requiresArg: true, group: GROUP, describe: 'directory for measure.json and the plots [default: the run directory]' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], requiresArg: true, group: GROUP, describe: 'tfjs backend [default: the run\'s]' })
-    .option('json', { type: 'boolean', group: GROUP, describe: 'print measure.json to stdout instead of the table' })
+    .options(
+      sharedOptions(['quiet', 'json', 'backend', 'seed', 'out'], {
+        quiet: 'here: the table, without the line naming the files written',
+        json: 'here: measure.json',
+        backend: "here [default: the run's]",
+        seed: 'here: of the measurement samplers, independent of training [default: 1]',
+        out: 'here: the directory for measure.json and the plots [default: the run directory]',
+      }),
+    )
     .example('$0 measure runs/20261128-101500-tfim-rnn', 'all observables from 10 000 fresh samples')
     .example('$0 measure runs/x --only energy,renyi --samples 20000', 'energy and the entropy of every cut');
 }
@@ -42,8 +48,7 @@ export function parseOnly(v: unknown): ObservableName[] | undefined {
 }
 
 export async function handler(argv: ArgumentsCamelCase): Promise<void> {
-  const seed = argv.seed === undefined ? 1 : argv.seed;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0) throw new InputError(`expected a non-negative integer, got ${String(seed)}`, '--seed');
+  const seed = seedFlag(argv, 1);
   const { dir, step, result, files } = await measureRun(argv.run as string, {
     samples: positiveInt(argv.samples, '--samples', 10000),
     seed,
@@ -57,7 +62,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
     return;
   }
   process.stdout.write(measureReport(result, step));
-  process.stdout.write(`wrote ${files.join(', ')} to ${dir}\n`);
+  if (!argv.quiet) process.stdout.write(`wrote ${files.join(', ')} to ${dir}\n`);
 }
 
 function pm(e: Estimate, digits = 5): string {

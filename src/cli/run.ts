@@ -3,21 +3,27 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InputError } from '../errors.js';
 import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
 import { readRunConfig, runExperiment } from '../run/runner.js';
-import { withInterrupt } from './interrupt.js';
-import { flagsToSettings, yargsOptions } from './options.js';
+import { signalExitCode, withInterrupt } from './interrupt.js';
+import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'run [experiment]';
 export const describe = 'train a neural wavefunction by variational Monte Carlo';
 
 const KEYS = Object.keys(OPTIONS) as OptionKey[];
 
+/**
+ * Settings that may change on --resume: they change how long a run goes and where it runs, not
+ * what it computes — except that another --backend has other float32 kernels (a warning says
+ * so). The new values are recorded in the run's config.json.
+ */
+export const RESUME_CHANGEABLE = ['steps', 'budget-seconds', 'workers', 'backend'] as const;
+
 export function builder(y: Argv): Argv {
   return y
     .positional('experiment', { type: 'string', describe: 'experiment file (flags override its settings)' })
     .options(yargsOptions(KEYS))
-    .option('resume', { type: 'string', requiresArg: true, describe: 'continue the run in this directory from its checkpoint (--steps may extend it)', group: 'Run and output:' })
-    .option('quiet', { type: 'boolean', describe: 'print only the final summary line', group: 'Run and output:' })
-    .option('json', { type: 'boolean', describe: 'print the final summary as JSON', group: 'Run and output:' })
+    .option('resume', { type: 'string', requiresArg: true, describe: `continue the run in this directory from its newest valid checkpoint; only --${RESUME_CHANGEABLE.join(', --')} may change (recorded in its config.json)`, group: 'Run and output:' })
+    .options(sharedOptions(['quiet', 'json'], { quiet: 'here: the final summary line', json: 'here: the final summary' }))
     .example('$0 run experiments/quickstart.json', 'TFIM chain N=20 at h=1 with the RNN (a few minutes)')
     .example('$0 run --model tfim --n 12 --bc periodic --param h=0.7 --steps 600', 'from flags only')
     .example('$0 run --model heisenberg --n 10 --bc periodic --sign marshall --magnetization 0', 'Heisenberg chain in the S^z = 0 sector')
@@ -30,11 +36,9 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
   const resumeDir = argv.resume as string | undefined;
   if (resumeDir) {
     if (argv.experiment) throw new InputError('give either an experiment file or --resume, not both', '--resume');
-    // Settings that do not change the numbers of a run (only how long it goes and where it runs).
-    const changeable = ['steps', 'budget-seconds', 'workers', 'backend'];
-    const extra = Object.keys(flags).filter((k) => !changeable.includes(k));
+    const extra = Object.keys(flags).filter((k) => !(RESUME_CHANGEABLE as readonly string[]).includes(k));
     if (extra.length) {
-      throw new InputError(`only --${changeable.join(', --')} can change when resuming (got --${extra.join(', --')})`, '--resume');
+      throw new InputError(`only --${RESUME_CHANGEABLE.join(', --')} can change when resuming (got --${extra.join(', --')})`, '--resume');
     }
     const previous = readRunConfig(resumeDir);
     config = { ...previous, ...flags };
@@ -48,6 +52,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       resumeDir,
       signal,
       quiet: Boolean(argv.quiet),
+      silent: Boolean(argv.json),
       tty: Boolean(process.stdout.isTTY) && !argv.json,
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
@@ -56,7 +61,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       process.exitCode = 1;
     } else if (summary.status === 'interrupted') {
       process.stderr.write(`vmc: interrupted; resume with: vmc run --resume ${dir}\n`);
-      process.exitCode = 130;
+      process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
     }
   });
 }

@@ -142,6 +142,8 @@ export interface CompareOptions {
   /** name of the settings' source for errors */
   source?: string;
   quiet?: boolean;
+  /** nothing on stdout from the runs, not even their summary lines (the caller prints JSON) */
+  silent?: boolean;
   tty?: boolean;
   signal?: { stop: boolean };
   /** a line of progress (which ansatz starts, where) */
@@ -185,7 +187,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     opts.onMessage?.(`[${i + 1}/${plans.length}] ${label}: ${config.ansatz}, run directory ${runDir}`);
     const cfg = { ...config, out: runDir };
     configs[label] = cfg;
-    const { summary } = await runExperiment({ config: cfg, quiet: opts.quiet, tty: opts.tty, signal: opts.signal });
+    const { summary } = await runExperiment({ config: cfg, quiet: opts.quiet, silent: opts.silent, tty: opts.tty, signal: opts.signal });
     const metrics = readRunMetrics(runDir);
     const trainSeconds = column(metrics, 'seconds').reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
     const perStep = summary.sampler === 'metropolis' ? cfg.chains * Math.ceil(cfg.samples / cfg.chains) : cfg.samples;

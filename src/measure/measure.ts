@@ -5,13 +5,12 @@
  * All families share one batch of samples (replica 1); the Rényi entropy draws a second,
  * independent replica from a differently seeded sampler.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../backend.js';
 import { InputError } from '../errors.js';
 import { plotEntropy, plotLines } from '../run/plot.js';
 import { openRun } from '../run/open-run.js';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
+import { makeDirectory, readJson, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
 import { readRunConfig } from '../run/runner.js';
 import { measureCorrelations, type CorrelationMeasurement, type DistanceMetric } from './correlations.js';
 import { measureEnergy, type EnergyMeasurement } from './energy.js';
@@ -178,7 +177,7 @@ export async function measureRun(runDir: string, opts: MeasureOptions & { out?: 
     };
     const result = measureState(state, { ...opts, exactEnergy: exact });
     const out = opts.out ?? runDir;
-    mkdirSync(out, { recursive: true });
+    makeDirectory(out);
     const title = `${run.parts.definition.name}, ${run.parts.lattice.describe()}, ${run.config.ansatz}`;
     const files = await writeMeasurement(out, { ...result }, title);
     return { dir: out, step: run.step, result, files };

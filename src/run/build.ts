@@ -137,8 +137,13 @@ function translations(lattice: Lattice): number[][] {
   return chainTranslations(lattice.nSites);
 }
 
+/** The sampler a run uses: auto = exact for the autoregressive ansätze, Metropolis for the RBM. */
+export function samplerKind(cfg: ExperimentConfig): 'exact' | 'metropolis' {
+  return cfg.sampler === 'auto' ? (cfg.ansatz === 'rbm' ? 'metropolis' : 'exact') : cfg.sampler;
+}
+
 export function buildSampler(cfg: ExperimentConfig, wf: Wavefunction, parts: ModelParts, rng: Rng): Sampler {
-  const kind = cfg.sampler === 'auto' ? (wf.sample ? 'exact' : 'metropolis') : cfg.sampler;
+  const kind = samplerKind(cfg);
   if (kind === 'exact') {
     if (!wf.sample) throw new InputError(`the ${cfg.ansatz} ansatz has no exact sampler; use --sampler metropolis`, 'sampler');
     return new ExactSampler(wf, rng);

@@ -7,14 +7,22 @@
  * double prints as the shortest decimal that parses back to the same double, so
  * `Math.fround(JSON.parse(JSON.stringify(x))) === x` — the round trip is exact (bit for bit,
  * including -0, which is written out explicitly).
+ *
+ * Crash safety: the new file is written to a temporary file, fsynced and renamed over the old
+ * one (writeFileAtomic), after the old one has been copied aside the same way, so at every
+ * moment checkpoint.json is a complete checkpoint (a kill -9 at any instant leaves the old or
+ * the new one). A SHA-256 checksum of the text (first field) catches damage done later, e.g. by
+ * hand or by the disk; `loadLatestCheckpoint` then falls back to checkpoint.prev.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { readJson, writeFileAtomic } from './run-dir.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const CHECKPOINT_PREV_FILE = 'checkpoint.prev.json';
+export const CHECKPOINT_DAMAGED_FILE = 'checkpoint.damaged.json';
 const FORMAT = 'vmc-checkpoint';
 const VERSION = 1;
 
@@ -82,12 +90,29 @@ export function saveCheckpoint(dir: string, data: CheckpointData): string {
   const vars = variables.map(
     (v) => `{"name":${JSON.stringify(v.name)},"shape":${JSON.stringify(v.shape)},"values":[${v.values.map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(',')}]}`,
   );
-  const text = `${head.slice(0, -1)},"variables":[${vars.join(',')}]}`;
+  const body = `${head.slice(0, -1)},"variables":[${vars.join(',')}]}`;
+  const text = `{"checksum":"${sha256(body)}",${body.slice(1)}`;
   const path = join(dir, CHECKPOINT_FILE);
   // Copy the current checkpoint aside first (itself atomically), so checkpoint.json is never absent.
   if (existsSync(path)) writeFileAtomic(join(dir, CHECKPOINT_PREV_FILE), readFileSync(path));
   writeFileAtomic(path, text + '\n');
   return path;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+const CHECKSUM_PREFIX = /^\{"checksum":"([0-9a-f]{64})",/;
+
+/** Fails when the file carries a checksum and its text does not match it (older files have none). */
+function verifyChecksum(path: string): void {
+  const text = readFileSync(path, 'utf8').trimEnd();
+  const m = CHECKSUM_PREFIX.exec(text);
+  if (!m) return;
+  if (sha256(`{${text.slice(m[0].length)}`) !== m[1]) {
+    throw new InputError('checkpoint is damaged: its contents do not match its checksum', path);
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -104,6 +129,7 @@ export function loadCheckpoint(dir: string, options: { previous?: boolean } = {}
     throw new InputError(`no checkpoint here (expected ${options.previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE}); is this a run directory that has completed a step?`, path);
   }
   const raw = readJson(path, 'checkpoint');
+  verifyChecksum(path);
   const fail = (field: string, msg: string): never => {
     throw new InputError(`checkpoint field "${field}": ${msg}`, path);
   };
@@ -143,6 +169,48 @@ export function loadCheckpoint(dir: string, options: { previous?: boolean } = {}
     history: raw.history ?? undefined,
     extra: raw.extra ?? undefined,
   };
+}
+
+export interface LatestCheckpoint {
+  checkpoint: Checkpoint;
+  /** the file it was read from */
+  path: string;
+  /** why checkpoint.json was not used, when the previous checkpoint was */
+  problem: string | null;
+}
+
+/**
+ * The newest valid checkpoint of a run: checkpoint.json, or — when that is missing, unreadable,
+ * damaged or invalid — checkpoint.prev.json. `check` may reject a checkpoint that parses (e.g.
+ * variables that do not fit the model) by throwing an InputError. If neither file is usable,
+ * an InputError names both files and what is wrong with each.
+ */
+export function loadLatestCheckpoint(dir: string, check: (ck: Checkpoint, path: string) => void = () => {}): LatestCheckpoint {
+  const problems: string[] = [];
+  for (const previous of [false, true]) {
+    const path = join(dir, previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE);
+    if (previous && !existsSync(path)) break;
+    try {
+      const checkpoint = loadCheckpoint(dir, { previous });
+      check(checkpoint, path);
+      return { checkpoint, path, problem: problems[0] ?? null };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  throw new InputError(`no usable checkpoint: ${problems.join('; ')}`, dir);
+}
+
+/**
+ * After resuming from checkpoint.prev.json: keep the bad checkpoint.json (if any) as
+ * checkpoint.damaged.json for inspection and make the checkpoint in use checkpoint.json again,
+ * so that the next save rotates a valid file into checkpoint.prev.json.
+ */
+export function restoreFromPrevious(dir: string): void {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (existsSync(path)) renameSync(path, join(dir, CHECKPOINT_DAMAGED_FILE));
+  writeFileAtomic(path, readFileSync(join(dir, CHECKPOINT_PREV_FILE)));
 }
 
 /**

@@ -27,7 +27,7 @@ export interface RunLoggerOptions {
 
 export function createRunLogger(dir: string, options: RunLoggerOptions = {}): RunLogger {
   const path = join(dir, LOG_FILE);
-  const destination = pino.destination({ dest: path, sync: true, append: true, mkdir: true });
+  const destination = pino.destination({ dest: path, sync: true, append: true });
   const logger = pino(
     {
       level: options.level ?? 'debug',

@@ -6,7 +6,7 @@
  *   printed above it.
  * - Not on a terminal (piped, CI, a file): plain JSON lines, one per reported step (every
  *   `every`-th step, plus the first and last), one per log message. Easy to grep and to parse.
- * - Quiet: nothing but the final summary line (errors still go to stderr).
+ * - Quiet: nothing but the final summary line (warnings and errors still go to stderr).
  */
 
 export interface ProgressRecord {
@@ -166,7 +166,7 @@ export function createReporter(options: ReporterOptions): Reporter {
     log(msg, fields, level = 'info') {
       if (finished) return;
       if (quiet) {
-        if (level === 'error') err.write(`error: ${msg}${fieldsText(fields)}\n`);
+        if (level !== 'info') err.write(`${level}: ${msg}${fieldsText(fields)}\n`);
         return;
       }
       if (tty) {

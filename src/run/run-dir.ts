@@ -58,18 +58,55 @@ export function createRunDir(out: string | undefined, model: string, ansatz: str
         throw new InputError('output directory exists and is not empty; choose another --out, or use --resume to continue that run', dir);
       }
     }
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     return dir;
   }
   const base = join(resolve(options.root ?? 'runs'), `${timestamp(options.now)}-${slug(model)}-${slug(ansatz)}`);
-  mkdirSync(dirname(base), { recursive: true });
+  makeDirectory(dirname(base));
   for (let k = 1; ; k++) {
     const dir = k === 1 ? base : `${base}-${k}`;
     try {
       mkdirSync(dir); // not recursive: fails if it exists, so two concurrent runs cannot share it
       return dir;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate(dir, e);
+    }
+  }
+}
+
+function cannotCreate(dir: string, e: unknown): InputError {
+  const err = e as NodeJS.ErrnoException;
+  // "ENOENT: no such file or directory, mkdir '/proc/x'" → "ENOENT: no such file or directory"
+  return new InputError(`cannot create directory (${err.message.split(',')[0]})`, dir);
+}
+
+/**
+ * `mkdir -p` that always ends: creates the missing components of `path` one at a time, below
+ * its deepest existing ancestor, and stops at the first failure (an InputError naming the path).
+ *
+ * Not `mkdirSync(path, { recursive: true })`: Node 20's recursive mkdir treats ENOENT as "the
+ * parent is missing", creates the parent (EEXIST: fine) and retries — for ever, inside C++, at
+ * 100% CPU and deaf to signals, when the parent exists but cannot hold children (procfs answers
+ * mkdir('/proc/x') with ENOENT). `vmc run --out /proc/forbidden` hung that way.
+ */
+export function makeDirectory(path: string): void {
+  const dir = resolve(path);
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new InputError('exists and is not a directory', at);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      // EEXIST: made meanwhile (fine), or a dangling symbolic link (not fine)
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(d) && statSync(d).isDirectory()) continue;
+      throw cannotCreate(d, e);
     }
   }
 }
@@ -115,6 +152,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw e;
   }
   fsyncDir(dir);
+}
+
+/** Temporary files of `writeFileAtomic` (".<name>.<pid>.<n>.tmp") left in `dir` by a process that was killed mid-write. */
+export function removeTempFiles(dir: string): string[] {
+  const stale = readdirSync(dir).filter((f) => /^\..+\.\d+\.\d+\.tmp$/.test(f));
+  for (const f of stale) rmSync(join(dir, f), { force: true });
+  return stale;
 }
 
 /** Atomically write `obj` as pretty JSON (2-space indent, trailing newline). */

@@ -1,28 +1,35 @@
 /**
  * Runs an experiment end to end and keeps everything it produces in a run directory:
  * config.json (fully resolved), log.jsonl, metrics.csv, checkpoint.json (atomic), summary.json
- * and energy.svg. A run can be interrupted (stop flag, e.g. Ctrl-C) and resumed from its
- * checkpoint with the same numbers as an uninterrupted run.
+ * and energy.svg. A run can be interrupted (stop flag, e.g. Ctrl-C or SIGTERM) and resumed from
+ * its checkpoint; on the same backend the resumed run has the numbers of an uninterrupted run.
+ *
+ * `runExperiment` is a pipeline of stages: build (everything that can reject the settings, before
+ * any file is written) → open the run directory (new, or resumed from its newest valid
+ * checkpoint) → train → final energy → summary.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parameterCount } from '../ansatz/wavefunction.js';
+import { parameterCount, type Wavefunction } from '../ansatz/wavefunction.js';
 import { initBackend } from '../backend.js';
 import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { Rng } from '../rng.js';
+import type { Sampler } from '../sampler/sampler.js';
 import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
 import { InThread, type StepThreads } from '../vmc/threads.js';
-import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind } from './build.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { Optimizer } from '../vmc/optimizer.js';
+import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind, samplerKind, type ModelParts } from './build.js';
+import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
-import { createRunLogger } from './logger.js';
+import { createRunLogger, type RunLogger } from './logger.js';
+import { checkRunMemory, estimateRunMemory, memoryLimits } from './memory.js';
 import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
-import { createReporter } from './progress.js';
+import { createReporter, type Reporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
-import { createRunDir, readJson, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
+import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
 import { defaultWorkers, StepPool } from './step-pool.js';
 
 export type RunStatus = 'completed' | 'interrupted' | 'diverged';
@@ -55,13 +62,26 @@ export interface RunSummary {
   message?: string;
 }
 
+/**
+ * How a caller asks a run to stop early: `stop` is read between steps (the run then ends after
+ * its current step with a checkpoint and a summary). `watch(true)` is called when training
+ * starts — from then on stopping early saves work — and `watch(false)` when the run is over,
+ * so that a signal handler need only be installed while it is useful (during start-up the
+ * default, ending the process at once, is right: there is nothing to save).
+ */
+export interface StopSignal {
+  stop: boolean;
+  watch?: (active: boolean) => void;
+}
+
 export interface RunOptions {
   config: ExperimentConfig;
   /** continue the run in this directory from its checkpoint */
   resumeDir?: string;
-  /** set `stop = true` to end the run after the current step with a checkpoint */
-  signal?: { stop: boolean };
+  signal?: StopSignal;
   quiet?: boolean;
+  /** nothing at all on stdout, not even the summary line (e.g. the caller prints JSON); implies quiet */
+  silent?: boolean;
   /** progress bar (true) or JSON lines (false) on stdout */
   tty?: boolean;
   /** called after every step (e.g. by tests, or to drive a custom display) */
@@ -73,204 +93,364 @@ export interface RunResult {
   summary: RunSummary;
 }
 
+/** What a checkpoint carries besides the state of the numbers (its `extra`). */
 interface Progress {
   step: number;
   history: { step: number; energy: number; error: number }[];
+  /** wall-clock seconds of every process of the run so far (start-up, training, evaluation) */
   wallSeconds: number;
+  /** seconds spent in the training loop: what --budget-seconds counts */
+  trainingSeconds: number;
+  /** the backend the checkpointed numbers were computed on */
+  backend?: string;
+}
+
+/** Everything built from the settings: no file has been written yet. */
+interface Session {
+  cfg: ExperimentConfig;
+  started: number;
+  backend: string;
+  parts: ModelParts;
+  wf: Wavefunction;
+  sampler: Sampler;
+  optimizer: Optimizer;
+  driver: VmcDriver;
+  /** where each step's sampling, local energies and gradient run */
+  threads: StepThreads;
+  /** their number */
+  nThreads: number;
+  nParams: number;
+  reference: ReferenceEnergy;
+}
+
+/** The open run directory and its writers. */
+interface RunFiles {
+  dir: string;
+  runLog: RunLogger;
+  metrics: MetricsWriter;
+  reporter: Reporter;
+  progress: Progress;
+  /** training seconds done by earlier processes of this run */
+  trainedBefore: number;
+}
+
+interface TrainingOutcome {
+  status: RunStatus;
+  message?: string;
+  last: StepRecord | null;
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
-  const workers: { pool: StepThreads | null } = { pool: null };
+  const session: { current: Session | null } = { current: null };
+  let files: RunFiles | null = null;
+  let failed = true;
   try {
-    return await runWithWorkers(opts, workers);
+    const s = (session.current = await build(opts.config, session));
+    files = openRunFiles(s, opts);
+    opts.signal?.watch?.(true);
+    const outcome = await train(s, files, opts);
+    const final = await finalEnergy(s, outcome);
+    const summary = await writeSummary(s, files, outcome, final);
+    failed = false;
+    return { dir: files.dir, summary };
   } finally {
-    // every exit path (completed, interrupted, diverged, errors) ends the worker threads
-    await workers.pool?.close();
+    opts.signal?.watch?.(false);
+    // every exit path (completed, interrupted, diverged, errors) closes the files and ends the
+    // worker threads, so nothing keeps the process alive — each step even if another fails
+    // (closing a file on a full disk can fail too); the first error of a run wins
+    const f = files;
+    const s = session.current;
+    await cleanUp(failed, [
+      () => f && writing(f.metrics.path, () => f.metrics.close()),
+      () => f?.runLog.close(),
+      () => s?.threads?.close(),
+      () => s?.wf?.dispose(),
+      () => s?.optimizer?.dispose(),
+    ]);
   }
 }
 
-async function runWithWorkers(opts: RunOptions, workers: { pool: StepThreads | null }): Promise<RunResult> {
-  const cfg = opts.config;
+/** Runs every step; rethrows the first failure unless the run has already failed. */
+async function cleanUp(failed: boolean, steps: (() => unknown)[]): Promise<void> {
+  let first: unknown = null;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first !== null && !failed) throw first;
+}
+
+/**
+ * Stage 1: backend, model, memory check, wavefunction, sampler, optimizer, worker threads,
+ * exact reference. Everything that can reject the settings happens here, before the run
+ * directory exists, so a mistake leaves no half-made run behind. `holder` receives the parts
+ * that need disposing as soon as they exist.
+ */
+async function build(cfg: ExperimentConfig, holder: { current: Session | null }): Promise<Session> {
   const started = performance.now();
   const backend = await initBackend(cfg.backend);
   const parts = buildModel(cfg);
-  const nSites = parts.lattice.nSites;
-  // Everything that can reject the settings is built before the run directory exists, so a
-  // mistake leaves no half-made run behind.
-  const initRng = new Rng(`${cfg.seed}:init`);
-  const wf = buildWavefunction(cfg, parts, initRng);
-  const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
-  const optimizer = buildOptimizer(cfg, wf);
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
-  // worker threads (older run configs have no `workers` and ran on one thread)
-  const nThreads = cfg.workers ?? defaultWorkers(cfg, nSites, backend, sampler.plan !== undefined);
-  const threads = (workers.pool =
-    nThreads > 1 ? await StepPool.start(cfg, nThreads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf));
-  const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, { threads });
-  const nParams = parameterCount(wf);
-  const reference = referenceEnergy(cfg, parts);
+  // worker threads; not given: as many as pay off (defaultWorkers)
+  const threads = cfg.workers ?? defaultWorkers(cfg, parts.lattice.nSites, backend, samplerKind(cfg) === 'exact');
+  // refuse what cannot fit before allocating any of it (e.g. --hidden 1e9)
+  checkRunMemory(estimateRunMemory(cfg, parts.lattice.nSites, optimizerKind(cfg)), memoryLimits(backend, threads));
+  const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
+  // filled in below; handed out now so that what is built is disposed even if a later part fails
+  const session = { cfg, started, backend, parts, wf } as Session;
+  holder.current = session;
+  session.sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
+  session.optimizer = buildOptimizer(cfg, wf);
+  session.nThreads = threads;
+  session.threads = threads > 1 ? await StepPool.start(cfg, threads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
+  session.driver = new VmcDriver(parts.hamiltonian, wf, session.sampler, session.optimizer, cfg.samples, { threads: session.threads });
+  session.nParams = parameterCount(wf);
+  session.reference = referenceEnergy(cfg, parts);
+  return session;
+}
 
-  const dir = opts.resumeDir ?? createRunDir(cfg.out, parts.definition.name, cfg.ansatz);
-  const runLog = createRunLogger(dir);
-  const log = runLog.logger;
-
-  let progress: Progress = { step: 0, history: [], wallSeconds: 0 };
-  if (opts.resumeDir) {
-    const ck = loadCheckpoint(dir);
-    driver.setParameters(ck.variables);
-    optimizer.setState(ck.optimizer);
-    sampler.setState(ck.rng);
-    driver.stepsDone = ck.step;
-    progress = ck.extra as Progress;
-  } else {
-    writeJsonAtomic(join(dir, 'config.json'), {
-      ...cfg,
-      resolved: {
-        vmc_version: packageVersion(),
-        tfjs_version: tf.version.tfjs,
-        node_version: process.version,
-        backend,
-        model: parts.definition,
-        lattice: parts.lattice.spec(),
-        n_sites: nSites,
-        n_up: parts.nUp,
-        ansatz: wf.spec(),
-        optimizer: optimizerKind(cfg),
-        sampler: sampler.kind,
-        n_parameters: nParams,
-        reference,
-      },
-    });
-  }
-  const metrics = MetricsWriter.open(join(dir, 'metrics.csv'), { resumeStep: opts.resumeDir ? driver.stepsDone : undefined });
+/** Stage 2: a new run directory with its config.json, or the resumed one restored from its checkpoint. */
+function openRunFiles(s: Session, opts: RunOptions): RunFiles {
+  const { cfg, parts } = s;
   const reporter = createReporter({
     total: cfg.steps,
-    exactEnergy: reference.energy,
-    quiet: opts.quiet ?? false,
+    exactEnergy: s.reference.energy,
+    quiet: (opts.quiet ?? false) || (opts.silent ?? false),
     tty: opts.tty ?? false,
+    ...(opts.silent ? { stream: { write: () => true } } : {}),
   });
-  log.info({ dir, backend, workers: nThreads, model: parts.definition.name, lattice: parts.lattice.describe(), ansatz: cfg.ansatz, n_parameters: nParams, reference, resume_from: opts.resumeDir ? driver.stepsDone : null }, 'run started');
-  reporter.log(`backend ${backend}, ${nThreads} thread${nThreads > 1 ? 's' : ''}; ${parts.definition.name} on ${parts.lattice.describe()}; ${cfg.ansatz} with ${nParams} parameters; run directory ${dir}`);
+  let dir: string;
+  let progress: Progress = { step: 0, history: [], wallSeconds: 0, trainingSeconds: 0, backend: s.backend };
+  const warnings: string[] = [];
+  if (opts.resumeDir) {
+    dir = opts.resumeDir;
+    ({ progress } = resume(s, dir, warnings));
+  } else {
+    dir = createRunDir(cfg.out, parts.definition.name, cfg.ansatz);
+    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, resolved: resolvedSettings(s) });
+  }
+  const runLog = createRunLogger(dir);
+  const metrics = MetricsWriter.open(join(dir, 'metrics.csv'), { resumeStep: opts.resumeDir ? s.driver.stepsDone : undefined });
+  const files: RunFiles = { dir, runLog, metrics, reporter, progress, trainedBefore: progress.trainingSeconds };
+  runLog.logger.info(
+    { dir, backend: s.backend, workers: s.nThreads, model: parts.definition.name, lattice: parts.lattice.describe(), ansatz: cfg.ansatz, n_parameters: s.nParams, reference: s.reference, resume_from: opts.resumeDir ? s.driver.stepsDone : null },
+    'run started',
+  );
+  for (const w of warnings) {
+    runLog.logger.warn(w);
+    reporter.log(w, undefined, 'warn');
+  }
+  reporter.log(`backend ${s.backend}, ${s.nThreads} thread${s.nThreads > 1 ? 's' : ''}; ${parts.definition.name} on ${parts.lattice.describe()}; ${cfg.ansatz} with ${s.nParams} parameters; run directory ${dir}`);
+  return files;
+}
 
-  const checkpoint = (): void => {
-    saveCheckpoint(dir, {
-      step: driver.stepsDone,
-      variables: driver.parameters(),
-      optimizer: optimizer.getState(),
-      rng: sampler.getState(),
-      extra: { ...progress, step: driver.stepsDone, wallSeconds: progress.wallSeconds + (performance.now() - started) / 1000 },
-    });
+/**
+ * Restores the driver from the newest valid checkpoint of `dir` (falling back to the previous
+ * one when checkpoint.json is damaged) and records the settings this process runs with
+ * (--steps, --budget-seconds, --workers, --backend may change on resume) in config.json, so
+ * that a later resume continues to the new --steps.
+ */
+function resume(s: Session, dir: string, warnings: string[]): { progress: Progress } {
+  removeTempFiles(dir); // of a process killed mid-write: never complete, never read
+  const latest = loadLatestCheckpoint(dir, (ck, path) => restoreState(s, ck, path));
+  if (latest.problem) {
+    restoreFromPrevious(dir);
+    warnings.push(`${latest.problem}; resumed from the previous checkpoint (step ${latest.checkpoint.step}, kept as checkpoint.json; the damaged file is checkpoint.damaged.json)`);
+  }
+  const saved = latest.checkpoint.extra as Partial<Progress> | undefined;
+  // older checkpoints have no trainingSeconds: their wallSeconds is what the budget counted
+  const progress: Progress = {
+    step: latest.checkpoint.step,
+    history: (saved?.history ?? []).filter((h) => h.step <= latest.checkpoint.step),
+    wallSeconds: saved?.wallSeconds ?? 0,
+    trainingSeconds: saved?.trainingSeconds ?? saved?.wallSeconds ?? 0,
+    backend: saved?.backend,
   };
+  const config = readJson(join(dir, 'config.json'), 'run configuration') as ExperimentConfig & { resolved?: { backend?: string } };
+  const before = progress.backend ?? config.resolved?.backend;
+  if (before !== undefined && before !== s.backend) {
+    warnings.push(
+      `this run was computed on the ${before} backend and now continues on ${s.backend}: their float32 kernels differ, so the numbers will not be bit-identical to an uninterrupted run`,
+    );
+  }
+  writeJsonAtomic(join(dir, 'config.json'), { ...config, ...s.cfg, resolved: config.resolved });
+  return { progress: { ...progress, backend: s.backend } };
+}
 
-  let status: RunStatus = 'completed';
-  let message: string | undefined;
-  let last: StepRecord | null = null;
-  // Wall-clock budget: training time, counted across resumes; checked between steps.
-  const budget = cfg['budget-seconds'];
+/** Puts a checkpoint's state into the driver; a checkpoint that does not fit is an InputError naming the file. */
+function restoreState(s: Session, ck: Checkpoint, path: string): void {
+  try {
+    s.driver.setParameters(ck.variables);
+    s.optimizer.setState(ck.optimizer);
+    s.sampler.setState(ck.rng);
+  } catch (e) {
+    throw new InputError(`checkpoint does not fit this run: ${(e as Error).message}`, path);
+  }
+  s.driver.stepsDone = ck.step;
+}
+
+/** config.json's `resolved` block: versions, backend, model terms, ansatz, reference. */
+function resolvedSettings(s: Session): Record<string, unknown> {
+  return {
+    vmc_version: packageVersion(),
+    tfjs_version: tf.version.tfjs,
+    node_version: process.version,
+    backend: s.backend,
+    model: s.parts.definition,
+    lattice: s.parts.lattice.spec(),
+    n_sites: s.parts.lattice.nSites,
+    n_up: s.parts.nUp,
+    ansatz: s.wf.spec(),
+    optimizer: optimizerKind(s.cfg),
+    sampler: s.sampler.kind,
+    n_parameters: s.nParams,
+    reference: s.reference,
+  };
+}
+
+/** A failed write names the file (e.g. "cannot write runs/x/checkpoint.json: ENOSPC: no space left on device"). */
+function writing<T>(path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Stage 3: the training loop, until --steps, the wall-clock budget (training time, counted
+ * across resumes), a stop request, or divergence. Checkpoints every --checkpoint-every steps
+ * and at the end (never after divergence: the last good checkpoint is kept).
+ */
+async function train(s: Session, f: RunFiles, opts: RunOptions): Promise<TrainingOutcome> {
+  const { cfg, driver, optimizer, sampler } = s;
+  const log = f.runLog.logger;
   const loopStart = performance.now();
-  const budgetLeft = budget === undefined ? Infinity : budget - progress.wallSeconds;
+  const trained = (): number => f.trainedBefore + (performance.now() - loopStart) / 1000;
+  const checkpoint = (): void => {
+    const progress: Progress = { ...f.progress, step: driver.stepsDone, wallSeconds: f.progress.wallSeconds + (performance.now() - s.started) / 1000, trainingSeconds: trained() };
+    const data = { step: driver.stepsDone, variables: driver.parameters(), optimizer: optimizer.getState(), rng: sampler.getState(), extra: progress };
+    writing(join(f.dir, 'checkpoint.json'), () => saveCheckpoint(f.dir, data));
+  };
+  const budget = cfg['budget-seconds'];
+  const outcome: TrainingOutcome = { status: 'completed', last: null };
   try {
     while (driver.stepsDone < cfg.steps) {
       // A step is synchronous; yield to the event loop so that SIGINT/SIGTERM handlers run.
       await new Promise((resolve) => setImmediate(resolve));
       if (opts.signal?.stop) {
-        status = 'interrupted';
+        outcome.status = 'interrupted';
         break;
       }
-      if ((performance.now() - loopStart) / 1000 >= budgetLeft) {
-        message = `time budget of ${budget} s reached after ${driver.stepsDone} steps`;
-        log.info({ step: driver.stepsDone, budget_seconds: budget }, message);
+      if (budget !== undefined && trained() >= budget) {
+        outcome.message = `time budget of ${budget} s reached after ${driver.stepsDone} steps`;
+        log.info({ step: driver.stepsDone, budget_seconds: budget }, outcome.message);
         break;
       }
       const rec = await driver.step();
-      last = rec;
-      const rel = relativeError(rec.energy, reference);
-      progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
-      metrics.append({
-        step: rec.step,
-        energy: rec.energy,
-        energy_error: rec.error,
-        variance: rec.variance,
-        energy_per_site: rec.energy / nSites,
-        relative_error: rel,
-        lr: rec.lr,
-        seconds: rec.timings.total,
-        ...rec.diagnostics,
-      });
-      log.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, ...rec.diagnostics }, 'step');
-      reporter.update(rec.step, { energy: rec.energy, energy_error: rec.error, relative_error: rel });
+      outcome.last = rec;
+      record(s, f, rec);
       if (rec.step % cfg['checkpoint-every'] === 0) checkpoint();
       opts.onStep?.(rec);
     }
   } catch (e) {
-    if (!(e instanceof NumericalError)) {
-      metrics.close();
-      throw e;
-    }
-    status = 'diverged';
-    message = `${e.message}; the last good checkpoint is kept`;
-    log.error({ step: driver.stepsDone }, message);
+    if (!(e instanceof NumericalError)) throw e;
+    outcome.status = 'diverged';
+    outcome.message = `${e.message}; the last good checkpoint is kept`;
+    log.error({ step: driver.stepsDone }, outcome.message);
   }
-  if (status !== 'diverged') checkpoint();
-  metrics.close();
+  if (outcome.status !== 'diverged') checkpoint();
+  return outcome;
+}
 
-  // Final energy: a fresh, larger batch of samples after a completed run; otherwise the last step.
-  let energy = last?.energy ?? NaN;
-  let energyError = last?.error ?? NaN;
-  let variance = last?.variance ?? NaN;
-  let estimate: RunSummary['energy_estimate'] = 'last-step';
-  let samplerDiagnostics: Record<string, number> = last?.diagnostics ?? {};
-  if (status === 'completed') {
-    const evalSlice = Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000));
-    const ev = await estimateEnergy(parts.hamiltonian, wf, sampler, cfg['eval-samples'], evalSlice, threads);
-    energy = ev.mean;
-    energyError = ev.error;
-    variance = ev.variance;
-    estimate = 'eval-samples';
-    samplerDiagnostics = ev.diagnostics;
+/** One step into the history, metrics.csv, log.jsonl and the progress display. */
+function record(s: Session, f: RunFiles, rec: StepRecord): void {
+  const rel = relativeError(rec.energy, s.reference);
+  f.progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
+  writing(f.metrics.path, () =>
+    f.metrics.append({
+      step: rec.step,
+      energy: rec.energy,
+      energy_error: rec.error,
+      variance: rec.variance,
+      energy_per_site: rec.energy / s.parts.lattice.nSites,
+      relative_error: rel,
+      lr: rec.lr,
+      seconds: rec.timings.total,
+      ...rec.diagnostics,
+    }),
+  );
+  writing(f.runLog.path, () =>
+    f.runLog.logger.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, ...rec.diagnostics }, 'step'),
+  );
+  f.reporter.update(rec.step, { energy: rec.energy, energy_error: rec.error, relative_error: rel });
+}
+
+interface FinalEnergy {
+  energy: number;
+  error: number;
+  variance: number;
+  estimate: RunSummary['energy_estimate'];
+  diagnostics: Record<string, number>;
+}
+
+/** Stage 4: a fresh, larger batch of samples after a completed run; otherwise the last step. */
+async function finalEnergy(s: Session, outcome: TrainingOutcome): Promise<FinalEnergy> {
+  const { cfg, last } = { cfg: s.cfg, last: outcome.last };
+  if (outcome.status !== 'completed') {
+    return { energy: last?.energy ?? NaN, error: last?.error ?? NaN, variance: last?.variance ?? NaN, estimate: 'last-step', diagnostics: last?.diagnostics ?? {} };
   }
-  const wall = progress.wallSeconds + (performance.now() - started) / 1000;
+  const evalSlice = Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000));
+  const ev = await estimateEnergy(s.parts.hamiltonian, s.wf, s.sampler, cfg['eval-samples'], evalSlice, s.threads);
+  return { energy: ev.mean, error: ev.error, variance: ev.variance, estimate: 'eval-samples', diagnostics: ev.diagnostics };
+}
+
+/** Stage 5: summary.json, energy.svg, the last log line and the summary line. */
+async function writeSummary(s: Session, f: RunFiles, outcome: TrainingOutcome, final: FinalEnergy): Promise<RunSummary> {
+  const { cfg, parts } = s;
+  const nSites = parts.lattice.nSites;
   const summary: RunSummary = {
-    status,
+    status: outcome.status,
     model: parts.definition.name,
     lattice: parts.lattice.describe(),
     n_sites: nSites,
     ansatz: cfg.ansatz,
-    energy,
-    energy_error: energyError,
-    energy_per_site: energy / nSites,
-    variance,
-    energy_estimate: estimate,
-    exact_energy: reference.energy,
-    exact_method: reference.method,
-    relative_error: relativeError(energy, reference),
-    steps: driver.stepsDone,
+    energy: final.energy,
+    energy_error: final.error,
+    energy_per_site: final.energy / nSites,
+    variance: final.variance,
+    energy_estimate: final.estimate,
+    exact_energy: s.reference.energy,
+    exact_method: s.reference.method,
+    relative_error: relativeError(final.energy, s.reference),
+    steps: s.driver.stepsDone,
     samples: cfg.samples,
-    eval_samples: estimate === 'eval-samples' ? cfg['eval-samples'] : null,
+    eval_samples: final.estimate === 'eval-samples' ? cfg['eval-samples'] : null,
     seed: cfg.seed,
-    n_parameters: nParams,
-    backend,
-    wall_seconds: wall,
-    sampler: sampler.kind,
-    sampler_diagnostics: samplerDiagnostics,
-    ...(message ? { message } : {}),
+    n_parameters: s.nParams,
+    backend: s.backend,
+    wall_seconds: f.progress.wallSeconds + (performance.now() - s.started) / 1000,
+    sampler: s.sampler.kind,
+    sampler_diagnostics: final.diagnostics,
+    ...(outcome.message ? { message: outcome.message } : {}),
   };
-  writeJsonAtomic(join(dir, 'summary.json'), summary);
+  writing(join(f.dir, 'summary.json'), () => writeJsonAtomic(join(f.dir, 'summary.json'), summary));
+  const history = f.progress.history;
   const svg = await plotEnergy({
     title: `${parts.definition.name}, ${parts.lattice.describe()}, ${cfg.ansatz}`,
-    step: progress.history.map((r) => r.step),
-    energy: progress.history.map((r) => r.energy),
-    energyError: progress.history.map((r) => r.error),
-    exactEnergy: reference.energy ?? undefined,
+    step: history.map((r) => r.step),
+    energy: history.map((r) => r.energy),
+    energyError: history.map((r) => r.error),
+    exactEnergy: s.reference.energy ?? undefined,
     name: cfg.ansatz,
   });
-  writeFileAtomic(join(dir, 'energy.svg'), svg);
-  log.info({ summary }, 'run finished');
-  runLog.close();
-  reporter.finish(summaryLine(summary));
-  wf.dispose();
-  optimizer.dispose();
-  return { dir, summary };
+  writing(join(f.dir, 'energy.svg'), () => writeFileAtomic(join(f.dir, 'energy.svg'), svg));
+  f.runLog.logger.info({ summary }, 'run finished');
+  f.reporter.finish(summaryLine(summary));
+  return summary;
 }
 
 function relativeError(energy: number, ref: ReferenceEnergy): number | null {

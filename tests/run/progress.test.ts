@@ -78,15 +78,15 @@ test('TTY: redraws are throttled, the last step always drawn', () => {
   assert.ok(!frames[0]!.includes('rel'), 'no relative error without an exact energy');
 });
 
-test('quiet: only the summary line; errors to stderr', () => {
+test('quiet: only the summary line; warnings and errors to stderr', () => {
   const out = sink();
   const err = sink();
   const r = createReporter({ total: 3, quiet: true, tty: true, stream: out, errStream: err });
   r.update(1, { energy: -1, energy_error: 0.1 });
   r.log('info is hidden');
-  r.log('warn is hidden', {}, 'warn');
+  r.log('backends differ', {}, 'warn');
   r.log('non-finite energy', { step: 2 }, 'error');
   r.finish('summary');
   assert.equal(out.text, 'summary\n');
-  assert.equal(err.text, 'error: non-finite energy step=2\n');
+  assert.equal(err.text, 'warn: backends differ\nerror: non-finite energy step=2\n');
 });

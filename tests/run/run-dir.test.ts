@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { InputError } from '../../src/errors.js';
-import { createRunDir, readJson, timestamp, writeJsonAtomic } from '../../src/run/run-dir.js';
+import { createRunDir, makeDirectory, readJson, timestamp, writeJsonAtomic } from '../../src/run/run-dir.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmc-run-dir-'));
 
@@ -66,4 +66,19 @@ test('readJson: clear InputErrors naming the file', () => {
   assert.throws(() => readJson(join(d, 'dir.json'), 'run config'), /is a directory/);
   writeFileSync(missing, '{"a": [1, 2]}');
   assert.deepEqual(readJson(missing, 'run config'), { a: [1, 2] });
+});
+
+test('makeDirectory: nested paths made; a path that cannot hold directories fails at once, naming it', () => {
+  const d = tmp();
+  makeDirectory(join(d, 'a', 'b', 'c'));
+  assert.ok(statSync(join(d, 'a', 'b', 'c')).isDirectory());
+  makeDirectory(join(d, 'a', 'b', 'c')); // exists: fine
+  writeFileSync(join(d, 'file'), '');
+  assert.throws(() => makeDirectory(join(d, 'file', 'x')), (e: unknown) => e instanceof InputError && e.message === `${join(d, 'file')}: exists and is not a directory`);
+  symlinkSync(join(d, 'nowhere'), join(d, 'dangling'));
+  assert.throws(() => makeDirectory(join(d, 'dangling', 'x')), (e: unknown) => e instanceof InputError && /dangling: cannot create directory \(EEXIST/.test(e.message));
+  // procfs answers mkdir with ENOENT although the parent exists: Node's recursive mkdir spun on it for ever
+  if (existsSync('/proc/self')) {
+    assert.throws(() => makeDirectory('/proc/forbidden/x'), (e: unknown) => e instanceof InputError && /^\/proc\/forbidden: cannot create directory \(ENOENT/.test(e.message));
+  }
 });
