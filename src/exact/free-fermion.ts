@@ -10,7 +10,8 @@
  * singular values of the N×N upper bidiagonal matrix with diagonal h and super-diagonal J, i.e.
  * the positive eigenvalues of the 2N×2N zero-diagonal tridiagonal Golub–Kahan matrix with
  * off-diagonal (h, J, h, J, …, h). See bidiagonalSingularValues for how they are computed in
- * O(N²) with small ones (the edge mode, exponentially small for |h| < |J|) kept accurate.
+ * O(N) from the modes' quantisation condition, with the edge mode (exponentially small for
+ * |h| < |J|) kept accurate.
  * E0 = −Σ σ_k; every subset of quasiparticles is a state.
  *
  * Periodic chain: the boundary bond becomes −J·(−P)(c_N† − c_N)(c_1† + c_1) with the parity
@@ -24,7 +25,6 @@
  * quasiparticle higher. The ground state is the lower of the two sector minima; the gap is
  * measured to the next level distinct from it, over both sectors.
  */
-import { tridiagonalQL } from './dense.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 
 export type ChainBoundary = 'open' | 'periodic';
@@ -61,48 +61,92 @@ function sturmCountZeroDiagonal(e: Float64Array, size: number, x: number): numbe
 }
 
 /**
- * Singular values (ascending) of the upper bidiagonal N×N matrix with diagonal h and
- * super-diagonal J.
- *
- * Bulk: eigenvalues λ of the N×N tridiagonal BᵀB by implicit QL (O(N²), no eigenvectors), σ = √λ.
- * That loses absolute accuracy only for small σ (error ≈ ε‖B‖²/σ), so every σ below 1e-3·‖B‖
- * (edge modes, the bottom of a critical band: a handful) is recomputed by bisection with Sturm
- * counts on the 2N×2N Golub–Kahan matrix [[0, B], [Bᵀ, 0]] (zero diagonal, off-diagonal
- * h, J, h, …, h; eigenvalues ±σ), which is accurate to ~ε‖B‖ in absolute terms.
+ * The smallest singular value of the bidiagonal (a, b) below `hi` (the next one), by bisection
+ * with Sturm counts on the Golub–Kahan matrix: geometric bisection while the bracket spans more
+ * than a factor 2 (σ ~ (a/b)^N can be 1e-300), then arithmetic bisection to the last bits.
+ * O(N) per step, about 60 + 52 steps.
  */
-export function bidiagonalSingularValues(n: number, J: number, h: number): Float64Array {
-  const scaleB = Math.max(Math.abs(J), Math.abs(h));
-  const s = new Float64Array(n);
-  if (scaleB === 0) return s;
-  const hs = h / scaleB;
-  const js = J / scaleB;
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    d[i] = hs * hs + (i > 0 ? js * js : 0);
-    e[i] = i + 1 < n ? hs * js : 0;
-  }
-  tridiagonalQL(d, e, n);
-  for (let i = 0; i < n; i++) s[i] = Math.sqrt(Math.max(0, d[i]));
-  s.sort();
-  // refine the small ones on the Golub–Kahan matrix
-  const delta = 1e-3;
+function edgeMode(n: number, a: number, b: number, hi: number): number {
   const size = 2 * n;
   const gk = new Float64Array(size);
-  for (let i = 0; i < size - 1; i++) gk[i] = i % 2 === 0 ? hs : js;
+  for (let i = 0; i < size - 1; i++) gk[i] = i % 2 === 0 ? a : b;
   const below = (x: number): number => sturmCountZeroDiagonal(gk, size, x) - n; // #(σ < x), x > 0
-  const small = below(delta);
-  for (let j = 0; j < small; j++) {
-    let lo = 0;
-    let hi = delta;
-    for (let it = 0; it < 200 && hi - lo > 2e-16 * Math.max(hi, 1e-300); it++) {
-      const mid = 0.5 * (lo + hi);
-      if (mid <= lo || mid >= hi) break;
-      if (below(mid) > j) hi = mid;
-      else lo = mid;
-    }
-    s[j] = 0.5 * (lo + hi);
+  let lo = 1e-300;
+  if (below(lo) > 0) return 0; // zero for every purpose
+  for (let it = 0; it < 400 && hi - lo > 2e-16 * hi; it++) {
+    const mid = hi > 2 * lo ? Math.sqrt(lo * hi) : 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (below(mid) > 0) hi = mid;
+    else lo = mid;
   }
+  return 0.5 * (lo + hi);
+}
+
+/**
+ * Singular values (ascending) of the upper bidiagonal N×N matrix B with diagonal h and
+ * super-diagonal J, in O(N) (plus O(N) per bisection step for one edge mode).
+ *
+ * Signs drop out (B → D₁BD₂ with diagonal ±1), so take a = |h|, b = |J|. BᵀB is tridiagonal with
+ * diagonal (a², a² + b², …, a² + b²) and off-diagonal ab: a uniform chain except for its first
+ * entry. The bulk ansatz v_n = sin(k(N+1−n)) satisfies the last row; the first row requires
+ * a·sin((N+1)k) + b·sin(Nk) = 0 (Lieb, Schultz & Mattis, Ann. Phys. 16, 407 (1961); Pfeuty,
+ * Ann. Phys. 57, 79 (1970)). With q = π − k the condition is
+ *
+ *     g(q) = a·sin((N+1)q) − b·sin(Nq) = 0,   σ(q)² = (a − b)² + 4ab·sin²(q/2),
+ *
+ * a sum of two non-negative terms, so small σ (the bottom of a critical band) keep full relative
+ * accuracy. g has opposite signs at q = mπ/N and (m+1)π/(N+1) (m = 1 … N−1): one root in each,
+ * found by bisection to the last bit. The N-th mode lies in (0, π/(N+1)) when a(N+1) > bN;
+ * otherwise (the ordered side, a < b·N/(N+1)) q is imaginary: the edge mode, σ ~ (a/b)^N, found by
+ * bisection with Sturm counts on the 2N×2N Golub–Kahan matrix [[0, B], [Bᵀ, 0]] (zero diagonal,
+ * off-diagonal a, b, a, …, a; eigenvalues ±σ), accurate for tiny σ. σ(q) increases with q, so
+ * the roots come out sorted. (Replaces an O(N²) QL on BᵀB: N = 100,000 took minutes.)
+ */
+export function bidiagonalSingularValues(n: number, J: number, h: number): Float64Array {
+  const s = new Float64Array(n);
+  const scaleB = Math.max(Math.abs(J), Math.abs(h));
+  if (scaleB === 0) return s;
+  const a = Math.abs(h) / scaleB;
+  const b = Math.abs(J) / scaleB;
+  if (b === 0 || n === 1) {
+    s.fill(a * scaleB);
+    return s;
+  }
+  if (a === 0) {
+    // zero diagonal: B has rank N − 1
+    for (let i = 1; i < n; i++) s[i] = b * scaleB;
+    return s;
+  }
+  const g = (q: number): number => a * Math.sin((n + 1) * q) - b * Math.sin(n * q);
+  const dg = (q: number): number => a * (n + 1) * Math.cos((n + 1) * q) - b * n * Math.cos(n * q);
+  const sigma = (q: number): number => {
+    const t = Math.sin(q / 2);
+    return Math.sqrt((a - b) * (a - b) + 4 * a * b * t * t);
+  };
+  // The root of g in (lo, hi), where g has the sign `up` (true: positive) just above lo and the
+  // opposite sign at hi: Newton steps, bisection whenever a step leaves the bracket.
+  const root = (lo: number, hi: number, up: boolean): number => {
+    let x = 0.5 * (lo + hi);
+    for (let it = 0; it < 200; it++) {
+      const gx = g(x);
+      if (gx === 0) return x;
+      if (gx > 0 === up) lo = x;
+      else hi = x;
+      let next = x - gx / dg(x);
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      if (Math.abs(next - x) <= 2e-16 * x || next <= lo || next >= hi) return next;
+      x = next;
+    }
+    return x;
+  };
+  let k = 0;
+  const bulkFirst = a * (n + 1) > b * n;
+  // g(0) = 0 trivially (v = 0); g > 0 just above 0 when g'(0) = a(N+1) − bN > 0
+  if (bulkFirst) s[k++] = sigma(root(0, Math.PI / (n + 1), true));
+  else k = 1; // the edge mode goes in s[0], below
+  // g(mπ/N) has the sign (−1)^m
+  for (let m = 1; m < n; m++) s[k++] = sigma(root((m * Math.PI) / n, ((m + 1) * Math.PI) / (n + 1), m % 2 === 0));
+  if (!bulkFirst) s[0] = edgeMode(n, a, b, s[1]);
   for (let i = 0; i < n; i++) s[i] *= scaleB;
   return s;
 }
