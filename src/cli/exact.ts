@@ -53,6 +53,12 @@ function sectorName(nSites: number, nUp: number | null): string {
 }
 
 function describePlan(plan: ExactPlan, nSites: number): string {
+  if (plan.costs.length === 0) {
+    return (
+      `vmc exact: ${plan.method}, ${nSites.toLocaleString('en-US')} sites — ${plan.explanation}; ` +
+      `memory ≈ ${formatBytes(plan.memoryBytes)}, estimated time ${formatSeconds(plan.seconds)} (rough)\n`
+    );
+  }
   const big = plan.costs.reduce((a, c) => (c.dimension > a.dimension ? c : a), plan.costs[0]);
   const b = big.bytes;
   const parts = [`${big.krylov + 1} Lanczos vectors ${formatBytes(b.vectors)}`];
@@ -105,10 +111,8 @@ export function handler(argv: ArgumentsCamelCase): void {
       const now = performance.now();
       if (!verbose || now - lastProgress < 15000) return;
       lastProgress = now;
-      process.stderr.write(
-        `vmc exact: ${sectorName(n, p.nUp)}: ${p.matvecs} Lanczos products, E0 ≈ ${p.ritz[0].toPrecision(12)} ` +
-          `(residual ${p.residuals[0].toExponential(1)}), ${elapsed()}\n`,
-      );
+      const ritz = p.ritz.length > 0 ? `, E0 ≈ ${p.ritz[0].toPrecision(12)} (residual ${p.residuals[0].toExponential(1)})` : '';
+      process.stderr.write(`vmc exact: ${sectorName(n, p.nUp)}: ${p.matvecs} Lanczos products${ritz}, ${elapsed()}\n`);
     },
   });
   if (ref.energy === null) throw new InputError(ref.source ?? 'the system is too large for an exact solution');

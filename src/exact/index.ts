@@ -129,7 +129,11 @@ export interface ExactOptions {
   tol?: number;
   /** force a method (default 'auto') */
   method?: ExactMethod | 'auto';
-  /** progress callback for long Lanczos runs (nUp: the sector being solved) */
+  /**
+   * progress callback for long Lanczos runs (nUp: the sector being solved): after every restart
+   * with the lowest Ritz values and residuals, and after every product with `restarts: −1` and
+   * empty `ritz`/`residuals`
+   */
   onProgress?: (info: { nUp: number | null; matvecs: number; restarts: number; ritz: number[]; residuals: number[] }) => void;
   /** called before and after each sector is solved */
   onSector?: (info: SectorEvent) => void;
@@ -398,6 +402,7 @@ function solveSector(h: CompiledHamiltonian, s: PlannedSector, opts: ExactOption
       krylov: krylovSize(op.dim, op.complex),
       wantVector: want,
       onRestart: opts.onProgress ? (info) => opts.onProgress!({ nUp: s.nUp, ...info }) : undefined,
+      onProduct: opts.onProgress ? (matvecs) => opts.onProgress!({ nUp: s.nUp, matvecs, restarts: -1, ritz: [], residuals: [] }) : undefined,
     });
     if (!r.converged) {
       throw new Error(

@@ -76,6 +76,10 @@ test('N = 100,000 open and periodic chains (the open chain is O(N)); bulk energy
   close(periodic.energy, -2 / Math.sin(Math.PI / (2 * n)), 1e-13, 'periodic closed form');
   // open critical chain: E0 = 1 − 1/sin(π/(2(2N+1))) exactly (Pfeuty 1970, in Pauli units)
   close(open.energy, 1 - 1 / Math.sin(Math.PI / (2 * (2 * n + 1))), 1e-13, 'open closed form');
+  // gaps ~ 1/N, far below 1e-9·|E0|: the lowest mode q = π/(2N+1), 2σ = 4 sin(q/2) (open); the
+  // other parity sector's vacuum, 2/sin(x) − 2 cot(x) = 2 tan(x/2) with x = π/2N (periodic)
+  close(open.gap! / (4 * Math.sin(Math.PI / (2 * (2 * n + 1)))), 1, 1e-9, 'open gap (relative)');
+  close(periodic.gap! / (2 * Math.tan(Math.PI / (4 * n))), 1, 1e-6, 'periodic gap (relative; a difference of two O(N) vacuum sums)');
 });
 
 test('singular values equal dense diagonalisation of BᵀB; the edge mode is resolved to full relative accuracy', () => {
