@@ -40,13 +40,13 @@ test('vmc exact refuses a solve above --max-memory at once, saying how much and 
 });
 
 test('vmc exact prints its plan on stderr before a long solve (sectors, why, memory, estimate)', () => {
-  const r = vmc('exact', '--model', 'xxz', '--n', '16');
+  const r = vmc('exact', '--model', 'xxz', '--n', '18');
   assert.equal(r.code, 0, r.err);
-  assert.match(r.err, /lanczos on 9 sectors, 39,203 states in all, the largest 12,870 — H does not commute with S²/);
+  assert.match(r.err, /lanczos on 10 sectors, 155,382 states in all, the largest 48,620 — H does not commute with S²/);
   assert.match(r.err, /spin-flip symmetric/);
   assert.match(r.err, /memory ≈ .*Lanczos vectors.*estimated time/);
-  assert.match(r.err, /\[9\/9\] S\^z = 0 \(12,870 states, lanczos\): E0 = -23\.34155/);
-  assert.match(r.out, /E0 = -23\.3415547/);
+  assert.match(r.err, /\[10\/10\] S\^z = 0 \(48,620 states, lanczos\): E0 = -26\.33773/);
+  assert.match(r.out, /E0 = -26\.3377318/);
 });
 
 test('vmc exact --model tfim --n 100000 finishes (O(N) free fermions) with the closed-form energy', () => {
