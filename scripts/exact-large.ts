@@ -31,6 +31,7 @@ for (const [label, lat] of runs) {
   const start = performance.now();
   const r = exactGroundState(h, lat, {
     onProgress: (p) =>
+      p.restarts >= 0 &&
       console.log(
         `  restart ${p.restarts}: ${p.matvecs} products, ${((performance.now() - start) / 1000).toFixed(1)} s, ` +
           `E0 ≈ ${p.ritz[0].toFixed(12)} (res ${p.residuals[0].toExponential(1)}), E1 ≈ ${p.ritz[1]?.toFixed(10)} (res ${p.residuals[1]?.toExponential(1)})`,

@@ -1,47 +1,145 @@
-/** `vmc exact`: the exact ground-state energy of a model on a lattice. */
+/**
+ * `vmc exact`: the exact ground-state energy of a model on a lattice.
+ *
+ * Before a solve estimated to take more than a couple of seconds, stderr gets the plan (sectors,
+ * why, memory, time estimate from src/exact/estimate.ts); one line per sector as it finishes
+ * and a Lanczos progress line every ~15 s follow. A solve whose memory estimate exceeds
+ * --max-memory is refused before anything is allocated.
+ */
+import { totalmem } from 'node:os';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { buildModel } from '../run/build.js';
 import { resolveExperiment } from '../run/experiment.js';
 import { referenceEnergy } from '../run/reference.js';
+import { formatBytes, formatSeconds, szLabel, type ExactPlan } from '../exact/index.js';
 import { InputError } from '../errors.js';
 import { flagsToSettings, MODEL_KEYS, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'exact';
 export const describe = 'exact ground-state energy (free fermions or Lanczos)';
 
+/** default memory limit: three quarters of the machine's memory */
+const DEFAULT_MAX_MEMORY_GIB = Math.floor((0.75 * totalmem()) / 2 ** 30);
+/** plans estimated below this many seconds run without printing the plan */
+const QUIET_SECONDS = 2;
+
 export function builder(y: Argv): Argv {
   return y
     .options(yargsOptions(MODEL_KEYS))
     // --backend and --seed do not apply: no tfjs, and the Lanczos start vector does not change E0
     .options(sharedOptions(['quiet', 'json'], { quiet: 'here: the result line only', json: 'here: one JSON object' }))
+    .option('max-memory', {
+      type: 'number',
+      requiresArg: true,
+      describe: `refuse solves whose memory estimate exceeds this many GiB [default: ${DEFAULT_MAX_MEMORY_GIB}, 3/4 of this machine]`,
+      group: 'Run and output:',
+    })
+    .epilogue(
+      'S^z sectors: with --magnetization only that sector is solved (and the gap is within it). Without it, a model ' +
+        'that conserves S^z is solved sector by sector and the lowest energy is reported with its sector: one sector ' +
+        '(S^z = 0, or -1/2 for odd N) when H commutes with the total spin S² (Heisenberg, J1-J2; checked on the ' +
+        'compiled operator as [H, sum_j X_j] = 0), else every sector, only S^z <= 0 when H is symmetric under flipping ' +
+        'all spins. The gap is to the next distinct level over the whole space (all sectors; for the TFIM chain both ' +
+        'fermion-parity sectors); a degenerate ground level counts once. Solves expected to take more than a few ' +
+        'seconds print their plan, memory and time estimate on stderr first.',
+    )
     .example('$0 exact --model tfim --n 20 --param h=1', 'open TFIM chain by free fermions')
+    .example('$0 exact --model xxz --n 8 --param Delta=-2', 'lowest of the S^z sectors (here the fully polarised ones)')
     .example('$0 exact --model heisenberg --lattice square --lx 4 --ly 4 --bc periodic --magnetization 0', 'Lanczos in the S^z = 0 sector')
     .example('$0 exact --model j1j2 --n 16 --bc periodic --param J2=0.5 --json', 'Majumdar–Ghosh point');
 }
 
+function sectorName(nSites: number, nUp: number | null): string {
+  return nUp === null ? 'full space' : szLabel(nSites, nUp);
+}
+
+function describePlan(plan: ExactPlan, nSites: number): string {
+  if (plan.costs.length === 0) {
+    return (
+      `vmc exact: ${plan.method}, ${nSites.toLocaleString('en-US')} sites — ${plan.explanation}; ` +
+      `memory ≈ ${formatBytes(plan.memoryBytes)}, estimated time ${formatSeconds(plan.seconds)} (rough)\n`
+    );
+  }
+  const big = plan.costs.reduce((a, c) => (c.dimension > a.dimension ? c : a), plan.costs[0]);
+  const b = big.bytes;
+  const parts = [`${big.krylov + 1} Lanczos vectors ${formatBytes(b.vectors)}`];
+  if (b.matrix > 0) parts.push(`sparse matrix ${formatBytes(b.matrix)}`);
+  else if (big.method === 'lanczos') parts.push('matrix products on the fly (matrix above the storage budget)');
+  if (b.dense > 0) parts.push(`dense matrix ${formatBytes(b.dense)}`);
+  parts.push(`basis and diagonal ${formatBytes(b.basis + b.diagonal)}`);
+  const sectors =
+    plan.sectors.length === 1
+      ? `${sectorName(nSites, plan.sectors[0].nUp)}, ${plan.dimension.toLocaleString('en-US')} states`
+      : `${plan.sectors.length} sectors, ${plan.totalDimension.toLocaleString('en-US')} states in all, the largest ${plan.dimension.toLocaleString('en-US')}`;
+  return (
+    `vmc exact: ${plan.method} on ${sectors} — ${plan.explanation}.\n` +
+    `vmc exact: memory ≈ ${formatBytes(plan.memoryBytes)} (${parts.join(', ')}); estimated time ${formatSeconds(plan.seconds)} (rough)\n`
+  );
+}
+
 export function handler(argv: ArgumentsCamelCase): void {
   const cfg = resolveExperiment({}, flagsToSettings(argv, MODEL_KEYS));
+  if (Array.isArray(argv.maxMemory)) throw new InputError('given more than once', '--max-memory');
+  const maxGib = argv.maxMemory === undefined ? DEFAULT_MAX_MEMORY_GIB : Number(argv.maxMemory);
+  if (!(maxGib > 0)) throw new InputError('expected a positive number of GiB', '--max-memory');
   const parts = buildModel(cfg);
-  const t0 = performance.now();
-  const ref = referenceEnergy(cfg, parts);
-  if (ref.energy === null) throw new InputError(ref.source ?? 'the system is too large for an exact solution');
   const n = parts.lattice.nSites;
+  const t0 = performance.now();
+  let verbose = false;
+  let lastProgress = t0;
+  const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  const ref = referenceEnergy(cfg, parts, {
+    onPlan: (plan) => {
+      if (plan.memoryBytes > maxGib * 2 ** 30) {
+        throw new InputError(
+          `the exact solve needs about ${formatBytes(plan.memoryBytes)} ` +
+            `(largest sector ${plan.dimension.toLocaleString('en-US')} states), above the limit of ${maxGib} GiB: ` +
+            `lower --n (or --lx/--ly), fix one sector with --magnetization, or raise --max-memory`,
+          '--max-memory',
+        );
+      }
+      verbose = plan.seconds > QUIET_SECONDS && !argv.quiet;
+      if (verbose) process.stderr.write(describePlan(plan, n));
+    },
+    onSector: (e) => {
+      if (!verbose || e.phase !== 'done' || e.count === 1) return;
+      process.stderr.write(
+        `vmc exact: [${e.index + 1}/${e.count}] ${sectorName(n, e.nUp)} (${e.dimension.toLocaleString('en-US')} state${e.dimension === 1 ? '' : 's'}, ${e.method}): ` +
+          `E0 = ${e.energy!.toPrecision(12)}  (${e.seconds!.toFixed(1)} s, ${elapsed()} in all)\n`,
+      );
+    },
+    onProgress: (p) => {
+      const now = performance.now();
+      if (!verbose || now - lastProgress < 15000) return;
+      lastProgress = now;
+      const ritz = p.ritz.length > 0 ? `, E0 ≈ ${p.ritz[0].toPrecision(12)} (residual ${p.residuals[0].toExponential(1)})` : '';
+      process.stderr.write(`vmc exact: ${sectorName(n, p.nUp)}: ${p.matvecs} Lanczos products${ritz}, ${elapsed()}\n`);
+    },
+  });
+  if (ref.energy === null) throw new InputError(ref.source ?? 'the system is too large for an exact solution');
+  const nUp = ref.nUp ?? null;
   const result = {
     energy: ref.energy,
     energy_per_site: ref.energy / n,
     gap: ref.gap,
     method: ref.method,
     n_sites: n,
-    sector_n_up: parts.nUp,
+    sector_n_up: nUp,
+    sector_sz: nUp === null ? null : (2 * nUp - n) / 2,
+    ground_sectors_n_up: ref.groundSectors ?? null,
+    sector_choice: ref.sectorChoice ?? null,
     seconds: (performance.now() - t0) / 1000,
   };
   if (argv.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
     const gap = ref.gap === null ? '' : `  gap ${ref.gap.toPrecision(10)}`;
+    const others = (ref.groundSectors ?? []).filter((k) => k !== nUp).map((k) => szLabel(n, k));
+    const sector = nUp === null ? '' : `  ${szLabel(n, nUp)}${others.length ? ` (degenerate with ${others.join(', ')})` : ''}`;
+    const how = ref.sectorChoice === 'all-sectors' ? ', lowest of the S^z sectors' : ref.sectorChoice === 'total-spin' ? ', S² conserved: one sector' : '';
     process.stdout.write(
       `${parts.definition.name} on ${parts.lattice.describe()}: E0 = ${ref.energy.toPrecision(14)}  ` +
-        `E0/N = ${(ref.energy / n).toPrecision(12)}${gap}  (${ref.method}, ${result.seconds.toFixed(2)} s)\n`,
+        `E0/N = ${(ref.energy / n).toPrecision(12)}${gap}${sector}  (${ref.method}${how}, ${result.seconds.toFixed(2)} s)\n`,
     );
   }
 }

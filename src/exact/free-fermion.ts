@@ -10,7 +10,8 @@
  * singular values of the N×N upper bidiagonal matrix with diagonal h and super-diagonal J, i.e.
  * the positive eigenvalues of the 2N×2N zero-diagonal tridiagonal Golub–Kahan matrix with
  * off-diagonal (h, J, h, J, …, h). See bidiagonalSingularValues for how they are computed in
- * O(N²) with small ones (the edge mode, exponentially small for |h| < |J|) kept accurate.
+ * O(N) from the modes' quantisation condition, with the edge mode (exponentially small for
+ * |h| < |J|) kept accurate.
  * E0 = −Σ σ_k; every subset of quasiparticles is a state.
  *
  * Periodic chain: the boundary bond becomes −J·(−P)(c_N† − c_N)(c_1† + c_1) with the parity
@@ -24,7 +25,6 @@
  * quasiparticle higher. The ground state is the lower of the two sector minima; the gap is
  * measured to the next level distinct from it, over both sectors.
  */
-import { tridiagonalQL } from './dense.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 
 export type ChainBoundary = 'open' | 'periodic';
@@ -40,11 +40,32 @@ export interface FreeFermionResult {
 /** Levels closer than this (relative to max(1, |E0|)) count as one, as in the Lanczos solver. */
 export const DEGENERACY_TOL = 1e-9;
 
-function firstAbove(levels: number[], e0: number): number | null {
-  const thr = DEGENERACY_TOL * Math.max(1, Math.abs(e0));
+/**
+ * The lowest excitation energy above DEGENERACY_TOL × `scale` (null if none). Excitations are
+ * differences computed directly (quasiparticle energies, sums of a few), never E − E0 of two
+ * O(N) totals, which would lose ~ε·|E0| (5e-7 of the gap of the critical chain at N = 10^5).
+ * Their absolute errors are ~ ε·max(|J|, |h|), not ~ ε·|E0| as for a Lanczos eigenvalue, so the
+ * tolerance is relative to the single-particle scale: relative to max(1, |E0|), the critical
+ * chain's gap ~ π/N fell below it from N ≈ 10^5 on and the reported gap was a higher level's.
+ */
+function lowestExcitation(excitations: number[], scale: number): number | null {
+  const thr = DEGENERACY_TOL * scale;
   let best: number | null = null;
-  for (const e of levels) if (e - e0 > thr && (best === null || e < best)) best = e;
-  return best === null ? null : best - e0;
+  for (const e of excitations) if (e > thr && (best === null || e < best)) best = e;
+  return best;
+}
+
+/** Σ values with Neumaier's compensated summation (error ~ ε·Σ|v|, independent of the count). */
+function compensatedSum(values: ArrayLike<number>): number {
+  let sum = 0;
+  let c = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const t = sum + v;
+    c += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + c;
 }
 
 /** Number of eigenvalues below x of the symmetric tridiagonal with zero diagonal and off-diagonal e. */
@@ -61,62 +82,122 @@ function sturmCountZeroDiagonal(e: Float64Array, size: number, x: number): numbe
 }
 
 /**
- * Singular values (ascending) of the upper bidiagonal N×N matrix with diagonal h and
- * super-diagonal J.
- *
- * Bulk: eigenvalues λ of the N×N tridiagonal BᵀB by implicit QL (O(N²), no eigenvectors), σ = √λ.
- * That loses absolute accuracy only for small σ (error ≈ ε‖B‖²/σ), so every σ below 1e-3·‖B‖
- * (edge modes, the bottom of a critical band: a handful) is recomputed by bisection with Sturm
- * counts on the 2N×2N Golub–Kahan matrix [[0, B], [Bᵀ, 0]] (zero diagonal, off-diagonal
- * h, J, h, …, h; eigenvalues ±σ), which is accurate to ~ε‖B‖ in absolute terms.
+ * The smallest singular value of the bidiagonal (a, b) below `hi` (the next one), by bisection
+ * with Sturm counts on the Golub–Kahan matrix: geometric bisection while the bracket spans more
+ * than a factor 2 (σ ~ (a/b)^N can be 1e-300), then arithmetic bisection to the last bits.
+ * O(N) per step, about 60 + 52 steps.
  */
-export function bidiagonalSingularValues(n: number, J: number, h: number): Float64Array {
-  const scaleB = Math.max(Math.abs(J), Math.abs(h));
-  const s = new Float64Array(n);
-  if (scaleB === 0) return s;
-  const hs = h / scaleB;
-  const js = J / scaleB;
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    d[i] = hs * hs + (i > 0 ? js * js : 0);
-    e[i] = i + 1 < n ? hs * js : 0;
-  }
-  tridiagonalQL(d, e, n);
-  for (let i = 0; i < n; i++) s[i] = Math.sqrt(Math.max(0, d[i]));
-  s.sort();
-  // refine the small ones on the Golub–Kahan matrix
-  const delta = 1e-3;
+function edgeMode(n: number, a: number, b: number, hi: number): number {
   const size = 2 * n;
   const gk = new Float64Array(size);
-  for (let i = 0; i < size - 1; i++) gk[i] = i % 2 === 0 ? hs : js;
+  for (let i = 0; i < size - 1; i++) gk[i] = i % 2 === 0 ? a : b;
   const below = (x: number): number => sturmCountZeroDiagonal(gk, size, x) - n; // #(σ < x), x > 0
-  const small = below(delta);
-  for (let j = 0; j < small; j++) {
-    let lo = 0;
-    let hi = delta;
-    for (let it = 0; it < 200 && hi - lo > 2e-16 * Math.max(hi, 1e-300); it++) {
-      const mid = 0.5 * (lo + hi);
-      if (mid <= lo || mid >= hi) break;
-      if (below(mid) > j) hi = mid;
-      else lo = mid;
-    }
-    s[j] = 0.5 * (lo + hi);
+  let lo = 1e-300;
+  if (below(lo) > 0) return 0; // zero for every purpose
+  for (let it = 0; it < 400 && hi - lo > 2e-16 * hi; it++) {
+    const mid = hi > 2 * lo ? Math.sqrt(lo * hi) : 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    if (below(mid) > 0) hi = mid;
+    else lo = mid;
   }
+  return 0.5 * (lo + hi);
+}
+
+/**
+ * Singular values (ascending) of the upper bidiagonal N×N matrix B with diagonal h and
+ * super-diagonal J, in O(N) (plus O(N) per bisection step for one edge mode).
+ *
+ * Signs drop out (B → D₁BD₂ with diagonal ±1), so take a = |h|, b = |J|. BᵀB is tridiagonal with
+ * diagonal (a², a² + b², …, a² + b²) and off-diagonal ab: a uniform chain except for its first
+ * entry. The bulk ansatz v_n = sin(k(N+1−n)) satisfies the last row; the first row requires
+ * a·sin((N+1)k) + b·sin(Nk) = 0 (Lieb, Schultz & Mattis, Ann. Phys. 16, 407 (1961); Pfeuty,
+ * Ann. Phys. 57, 79 (1970)). With q = π − k the condition is
+ *
+ *     g(q) = a·sin((N+1)q) − b·sin(Nq) = 0,   σ(q)² = (a − b)² + 4ab·sin²(q/2),
+ *
+ * a sum of two non-negative terms, so small σ (the bottom of a critical band) keep full relative
+ * accuracy. g has opposite signs at q = mπ/N and (m+1)π/(N+1) (m = 1 … N−1): one root in each,
+ * found by bisection to the last bit. The N-th mode lies in (0, π/(N+1)) when a(N+1) > bN;
+ * otherwise (the ordered side, a < b·N/(N+1)) q is imaginary: the edge mode, σ ~ (a/b)^N, found by
+ * bisection with Sturm counts on the 2N×2N Golub–Kahan matrix [[0, B], [Bᵀ, 0]] (zero diagonal,
+ * off-diagonal a, b, a, …, a; eigenvalues ±σ), accurate for tiny σ. σ(q) increases with q, so
+ * the roots come out sorted. (Replaces an O(N²) QL on BᵀB: N = 100,000 took minutes.)
+ */
+export function bidiagonalSingularValues(n: number, J: number, h: number): Float64Array {
+  const s = new Float64Array(n);
+  const scaleB = Math.max(Math.abs(J), Math.abs(h));
+  if (scaleB === 0) return s;
+  const a = Math.abs(h) / scaleB;
+  const b = Math.abs(J) / scaleB;
+  if (b === 0 || n === 1) {
+    s.fill(a * scaleB);
+    return s;
+  }
+  if (a === 0) {
+    // zero diagonal: B has rank N − 1
+    for (let i = 1; i < n; i++) s[i] = b * scaleB;
+    return s;
+  }
+  const g = (q: number): number => a * Math.sin((n + 1) * q) - b * Math.sin(n * q);
+  const dg = (q: number): number => a * (n + 1) * Math.cos((n + 1) * q) - b * n * Math.cos(n * q);
+  const sigma = (q: number): number => {
+    const t = Math.sin(q / 2);
+    return Math.sqrt((a - b) * (a - b) + 4 * a * b * t * t);
+  };
+  // The root of g in (lo, hi), where g has the sign `up` (true: positive) just above lo and the
+  // opposite sign at hi: Newton steps, bisection whenever a step leaves the bracket.
+  const root = (lo: number, hi: number, up: boolean): number => {
+    let x = 0.5 * (lo + hi);
+    for (let it = 0; it < 200; it++) {
+      const gx = g(x);
+      if (gx === 0) return x;
+      if (gx > 0 === up) lo = x;
+      else hi = x;
+      let next = x - gx / dg(x);
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      if (Math.abs(next - x) <= 2e-16 * x || next <= lo || next >= hi) return next;
+      x = next;
+    }
+    return x;
+  };
+  let k = 0;
+  const bulkFirst = a * (n + 1) > b * n;
+  // g(0) = 0 trivially (v = 0); g > 0 just above 0 when g'(0) = a(N+1) − bN > 0
+  if (bulkFirst) s[k++] = sigma(root(0, Math.PI / (n + 1), true));
+  else k = 1; // the edge mode goes in s[0], below
+  // g(mπ/N) has the sign (−1)^m
+  for (let m = 1; m < n; m++) s[k++] = sigma(root((m * Math.PI) / n, ((m + 1) * Math.PI) / (n + 1), m % 2 === 0));
+  if (!bulkFirst) s[0] = edgeMode(n, a, b, s[1]);
   for (let i = 0; i < n; i++) s[i] *= scaleB;
   return s;
 }
 
-/** Lowest few energies (relative levels) of one parity sector of the periodic chain. */
-function sectorLevels(eps: number[], vacuumParity: number, parity: number, base: number): number[] {
-  const s = [...eps].sort((a, b) => a - b);
+/** The three smallest values (ascending; fewer if there are fewer), in one pass. */
+function smallestThree(v: number[]): number[] {
+  const out: number[] = [];
+  for (const x of v) {
+    if (out.length < 3) out.push(x);
+    else if (x < out[2]) out[2] = x;
+    else continue;
+    out.sort((p, q) => p - q);
+  }
+  return out;
+}
+
+/**
+ * Lowest few levels of one parity sector of the periodic chain, relative to its vacuum energy:
+ * the vacuum and two-quasiparticle states when the vacuum has the sector's parity, else the
+ * one-quasiparticle states.
+ */
+function sectorLevels(eps: number[], vacuumParity: number, parity: number): number[] {
+  const s = smallestThree(eps);
   const out: number[] = [];
   if (vacuumParity === parity) {
-    out.push(base);
-    if (s.length >= 2) out.push(base + s[0] + s[1]);
-    if (s.length >= 3) out.push(base + s[0] + s[2]);
+    out.push(0);
+    if (s.length >= 2) out.push(s[0] + s[1]);
+    if (s.length >= 3) out.push(s[0] + s[2]);
   } else {
-    for (let i = 0; i < Math.min(3, s.length); i++) out.push(base + s[i]);
+    for (const e of s) out.push(e);
   }
   return out;
 }
@@ -124,46 +205,50 @@ function sectorLevels(eps: number[], vacuumParity: number, parity: number, base:
 /** Ground energy (and gap) of H = −J Σ Z_i Z_{i+1} − h Σ X_i on an N-site chain. */
 export function tfimChain(n: number, J: number, h: number, bc: ChainBoundary): FreeFermionResult {
   if (!Number.isInteger(n) || n < 1) throw new Error(`tfimChain: N must be a positive integer, got ${n}`);
+  const scale = Math.max(Math.abs(J), Math.abs(h), Number.MIN_VALUE);
   if (bc === 'open' || n < 3) {
     // N = 2 periodic has a single bond (the lattice does not double-count it): the open chain
     const sigma = bidiagonalSingularValues(n, J, h);
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += sigma[i];
-    const e0 = -sum;
+    const e0 = -compensatedSum(sigma);
     const qp = Float64Array.from(sigma, (x) => 2 * x);
-    const levels: number[] = [];
-    for (let i = 0; i < Math.min(n, 4); i++) levels.push(e0 + qp[i]);
-    return { energy: e0, gap: firstAbove(levels, e0), quasiparticles: qp };
+    return { energy: e0, gap: lowestExcitation(Array.from(qp.subarray(0, 4)), scale), quasiparticles: qp };
   }
-  const sectors: { levels: number[]; eps: number[] }[] = [];
+  const eps: number[][] = [];
+  const vac: number[] = [];
   for (const parity of [0, 1]) {
     // parity 0: N_f even, antiperiodic momenta; parity 1: N_f odd, periodic momenta
-    const eps: number[] = [];
-    let vac = 0;
-    let sum = 0;
+    const e: number[] = [];
+    let v = 0;
     for (let m = 0; m < n; m++) {
       const k = parity === 0 ? (Math.PI * (2 * m + 1)) / n : (2 * Math.PI * m) / n;
       const unpaired = parity === 0 ? 2 * m + 1 === n : m === 0 || 2 * m === n;
-      let e: number;
       if (unpaired) {
         const a = h - J * (m === 0 ? 1 : -1);
-        e = 2 * Math.abs(a);
-        if (a < 0) vac ^= 1;
+        e.push(2 * Math.abs(a));
+        if (a < 0) v ^= 1;
       } else {
-        e = 2 * Math.sqrt(Math.max(0, h * h + J * J - 2 * h * J * Math.cos(k)));
+        // h² + J² − 2hJ cos k as a sum of two non-negative terms (no cancellation near a
+        // critical point): (h − J)² + 4hJ sin²(k/2) when hJ ≥ 0, (h + J)² − 4hJ cos²(k/2) otherwise
+        const t = h * J >= 0 ? Math.sin(k / 2) : Math.cos(k / 2);
+        e.push(2 * Math.sqrt(h * J >= 0 ? (h - J) * (h - J) + 4 * h * J * t * t : (h + J) * (h + J) - 4 * h * J * t * t));
       }
-      eps.push(e);
-      sum += e;
     }
-    sectors.push({ levels: sectorLevels(eps, vac, parity, -0.5 * sum), eps });
+    eps.push(e);
+    vac.push(v);
   }
-  const all = [...sectors[0].levels, ...sectors[1].levels];
-  const e0 = Math.min(...all);
-  const ground = sectors[0].levels[0] <= sectors[1].levels[0] ? sectors[0] : sectors[1];
+  // vacuum energies −Σε/2; their difference summed term by term (terms ~ 1/N), so that the
+  // parity splitting keeps its accuracy when it is tiny
+  const vacuum0 = -0.5 * compensatedSum(eps[0]);
+  const split = -0.5 * compensatedSum(eps[1].map((x, m) => x - eps[0][m]));
+  const even = sectorLevels(eps[0], vac[0], 0);
+  const odd = sectorLevels(eps[1], vac[1], 1).map((x) => x + split);
+  const levels = [...even, ...odd];
+  const low = Math.min(...levels);
+  const groundSector = even[0] <= odd[0] ? 0 : 1;
   return {
-    energy: e0,
-    gap: firstAbove(all, e0),
-    quasiparticles: Float64Array.from(ground.eps).sort(),
+    energy: vacuum0 + low,
+    gap: lowestExcitation(levels.map((x) => x - low), scale),
+    quasiparticles: Float64Array.from(eps[groundSector]).sort(),
   };
 }
 

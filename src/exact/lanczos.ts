@@ -46,6 +46,8 @@ export interface LanczosOptions {
   wantVector?: boolean;
   /** seed of the deterministic start vector */
   seed?: number;
+  /** called after every matrix–vector product with the number of products so far */
+  onProduct?: (matvecs: number) => void;
   /** called after every restart with progress information */
   onRestart?: (info: { matvecs: number; restarts: number; ritz: number[]; residuals: number[] }) => void;
 }
@@ -280,6 +282,7 @@ export function lanczos(op: LinearOperator, opts: LanczosOptions = {}): LanczosR
       const w = vec(j + 1);
       op.apply(basis[j], w);
       matvecs++;
+      opts.onProduct?.(matvecs);
       for (let i = 0; i < j; i++) {
         const t = T[i * m + j];
         if (t !== 0) axpy(w, -t, basis[i]);

@@ -36,7 +36,7 @@ export const OPTIONS = {
   lx: { type: 'integer', group: MODEL, min: 1, describe: 'square lattice width' },
   ly: { type: 'integer', group: MODEL, min: 1, describe: 'square lattice height' },
   bc: { type: 'string', group: MODEL, default: 'open', choices: ['open', 'periodic'], describe: 'boundary conditions' },
-  magnetization: { type: 'number', group: MODEL, describe: 'fix total S^z = (N_up − N_down)/2, e.g. 0 (default: unconstrained)' },
+  magnetization: { type: 'number', group: MODEL, describe: 'fix total S^z = (N_up − N_down)/2, e.g. 0 (default: unconstrained; exact energies are then the lowest over all S^z sectors, see vmc exact --help)' },
 
   ansatz: { type: 'string', group: ANSATZ, default: 'rnn', choices: ['rnn', 'rnn2d', 'rbm', 'flow'], describe: 'wavefunction' },
   hidden: { type: 'integer', group: ANSATZ, min: 1, describe: 'hidden units per layer [default: 50 for rnn/rnn2d, max(16, 4N) for flow]' },

@@ -24,7 +24,7 @@ import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerK
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
 import { createRunLogger, type RunLogger } from './logger.js';
-import { checkRunMemory, estimateRunMemory, memoryLimits } from './memory.js';
+import { checkRunMemory, estimateRunMemory, formatBytes, memoryLimits } from './memory.js';
 import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
 import { createReporter, type Reporter } from './progress.js';
@@ -145,7 +145,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let files: RunFiles | null = null;
   let failed = true;
   try {
-    const s = (session.current = await build(opts.config, session));
+    const s = (session.current = await build(opts.config, session, !(opts.quiet || opts.silent)));
     files = openRunFiles(s, opts);
     opts.signal?.watch?.(true);
     const outcome = await train(s, files, opts);
@@ -189,7 +189,7 @@ async function cleanUp(failed: boolean, steps: (() => unknown)[]): Promise<void>
  * directory exists, so a mistake leaves no half-made run behind. `holder` receives the parts
  * that need disposing as soon as they exist.
  */
-async function build(cfg: ExperimentConfig, holder: { current: Session | null }): Promise<Session> {
+async function build(cfg: ExperimentConfig, holder: { current: Session | null }, verbose: boolean): Promise<Session> {
   const started = performance.now();
   const backend = await initBackend(cfg.backend);
   const parts = buildModel(cfg);
@@ -208,8 +208,37 @@ async function build(cfg: ExperimentConfig, holder: { current: Session | null })
   session.threads = threads > 1 ? await StepPool.start(cfg, threads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
   session.driver = new VmcDriver(parts.hamiltonian, wf, session.sampler, session.optimizer, cfg.samples, { threads: session.threads });
   session.nParams = parameterCount(wf);
-  session.reference = referenceEnergy(cfg, parts);
+  session.reference = runReference(cfg, parts, verbose);
   return session;
+}
+
+/** Stands in for the exact reference that would not fit in memory (the run goes on without it). */
+class ReferenceTooLarge extends Error {}
+
+/**
+ * The exact reference of a run. A solve whose estimate exceeds 3/4 of the machine's memory is
+ * skipped (the summary says why); one expected to take more than a few seconds says so on
+ * stderr first (unless quiet), since the run waits for it before its first step.
+ */
+function runReference(cfg: ExperimentConfig, parts: ModelParts, verbose: boolean): ReferenceEnergy {
+  const limit = 0.75 * memoryLimits('cpu').host;
+  try {
+    return referenceEnergy(cfg, parts, {
+      onPlan: (plan) => {
+        if (plan.memoryBytes > limit) {
+          throw new ReferenceTooLarge(`the exact reference would need about ${formatBytes(plan.memoryBytes)} (more than 3/4 of this machine's memory)`);
+        }
+        if (verbose && plan.seconds > 2) {
+          process.stderr.write(`vmc: computing the exact reference first (${plan.method}, memory ≈ ${formatBytes(plan.memoryBytes)}, about ${Math.ceil(plan.seconds)} s, rough)\n`);
+        }
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof ReferenceTooLarge)) throw e;
+    return cfg.reference
+      ? { energy: cfg.reference.energy, method: 'reference', gap: null, source: cfg.reference.source }
+      : { energy: null, method: null, gap: null, source: e.message };
+  }
 }
 
 /** Stage 2: a new run directory with its config.json, or the resumed one restored from its checkpoint. */

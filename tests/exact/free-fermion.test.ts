@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chain } from '../../src/lattice/lattice.js';
 import { exactGroundState, tfimChain, bidiagonalSingularValues, detectTfimChain } from '../../src/exact/index.js';
+import { symmetricEigen, Basis, SectorOperator } from '../../src/exact/index.js';
 import { model } from './fixtures.js';
 
 function close(a: number, b: number, tol: number, what: string): void {
@@ -64,36 +65,73 @@ test('published values: open TFIM chain at h = J = 1, N = 20 and N = 100', () =>
   assert.ok(r.gap! > 0.02 && r.gap! < 0.04);
 });
 
-test('N = 10,000 open and periodic chains in seconds; bulk energy per site → −4/π at h = J', () => {
-  const t0 = performance.now();
-  const open = tfimChain(10000, 1, 1, 'open');
-  const periodic = tfimChain(10000, 1, 1, 'periodic');
-  const ms = performance.now() - t0;
-  // the machine is shared in CI; the solver takes ~1 s alone
-  assert.ok(ms < 30000, `took ${ms} ms`);
-  close(periodic.energy / 10000, -4 / Math.PI, 1e-7, 'periodic e/N');
-  close(open.energy / 10000, -4 / Math.PI, 1e-4, 'open e/N');
+test('N = 100,000 open and periodic chains (the open chain is O(N)); bulk energy per site → −4/π at h = J', () => {
+  const n = 100_000;
+  const open = tfimChain(n, 1, 1, 'open');
+  const periodic = tfimChain(n, 1, 1, 'periodic');
+  close(periodic.energy / n, -4 / Math.PI, 1e-9, 'periodic e/N');
+  close(open.energy / n, -4 / Math.PI, 1e-5, 'open e/N');
   assert.ok(open.energy > periodic.energy, 'open boundaries cost energy');
   // periodic critical chain: E0 = −2/sin(π/2N) exactly
-  close(periodic.energy, -2 / Math.sin(Math.PI / 20000), 1e-13, 'periodic closed form');
+  close(periodic.energy, -2 / Math.sin(Math.PI / (2 * n)), 1e-13, 'periodic closed form');
+  // open critical chain: E0 = 1 − 1/sin(π/(2(2N+1))) exactly (Pfeuty 1970, in Pauli units)
+  close(open.energy, 1 - 1 / Math.sin(Math.PI / (2 * (2 * n + 1))), 1e-13, 'open closed form');
+  // gaps ~ 1/N, far below 1e-9·|E0|: the lowest mode q = π/(2N+1), 2σ = 4 sin(q/2) (open); the
+  // other parity sector's vacuum, 2/sin(x) − 2 cot(x) = 2 tan(x/2) with x = π/2N (periodic)
+  close(open.gap! / (4 * Math.sin(Math.PI / (2 * (2 * n + 1)))), 1, 1e-9, 'open gap (relative)');
+  close(periodic.gap! / (2 * Math.tan(Math.PI / (4 * n))), 1, 1e-6, 'periodic gap (relative; a difference of two O(N) vacuum sums)');
 });
 
-test('edge mode of the ordered open chain is resolved, not lost in round-off', () => {
-  // h < J: the lowest singular value is ~ (h/J)^N (an exponentially small edge mode)
-  const s = bidiagonalSingularValues(30, 1, 0.5);
-  assert.ok(s[0] > 0 && s[0] < 1e-8);
-  const ratio = bidiagonalSingularValues(31, 1, 0.5)[0] / s[0];
-  close(ratio, 0.5, 1e-6, 'edge mode decays as (h/J)^N');
-  // singular values of the bidiagonal equal those from the dense route for a small case
-  const n = 5;
-  const bt = new Float64Array(n * n);
-  const J = 0.8;
-  const h = 0.3;
-  const s5 = bidiagonalSingularValues(n, J, h);
-  let sumSq = 0;
-  for (let i = 0; i < n; i++) sumSq += h * h + (i > 0 ? J * J : 0);
-  close(s5.reduce((a, b) => a + b * b, 0), sumSq, 1e-14, 'Σσ² = ‖B‖_F²');
-  assert.equal(bt.length, 25);
+test('singular values equal dense diagonalisation of BᵀB; the edge mode is resolved to full relative accuracy', () => {
+  // independent route: Householder + QL on the dense N×N matrix BᵀB (B: diagonal h, super-diagonal J)
+  for (const n of [1, 2, 3, 5, 8, 13]) {
+    for (const [J, h] of [[1, 1], [1, 0.5], [1, 1.6], [-0.8, 0.3], [0.7, -1.2], [1, n / (n + 1)], [1, 0], [0, 0.9]]) {
+      const bt = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        bt[i * n + i] = h * h + (i > 0 ? J * J : 0);
+        if (i + 1 < n) bt[i * n + i + 1] = bt[(i + 1) * n + i] = h * J;
+      }
+      const dense = symmetricEigen(bt, n).values;
+      const s = bidiagonalSingularValues(n, J, h);
+      for (let i = 0; i < n; i++) {
+        close(s[i] * s[i], dense[i], 1e-13, `N=${n} J=${J} h=${h} σ_${i}²`);
+        if (i > 0) assert.ok(s[i] >= s[i - 1], 'ascending');
+      }
+    }
+  }
+  // h < J: the lowest singular value is ~ (h/J)^N, far below the dense solver's resolution;
+  // Π σ = |det B| = |h|^N fixes it with full relative accuracy
+  for (const [n, h] of [[3, 1e-3], [5, 1e-3], [30, 0.5], [31, 0.5], [60, 0.2]]) {
+    const s = bidiagonalSingularValues(n, 1, h);
+    let rest = 0;
+    for (let i = 1; i < n; i++) rest += Math.log(s[i]);
+    const edge = Math.exp(n * Math.log(h) - rest);
+    assert.ok(s[0] < 1e-8, `N=${n} edge mode ${s[0]}`);
+    close(s[0] / edge, 1, 1e-9, `N=${n} h=${h} edge mode vs |det B| / Π others`);
+  }
+});
+
+test('open chain: every many-body level equals E0 + Σ 2σ_k over a subset of modes (dense 2^N spectrum, N = 6)', () => {
+  const n = 6;
+  const lat = chain(n, 'open');
+  for (const [J, hf] of [[1, 0.3], [1, 1], [1, 1.7], [-0.6, 0.9]]) {
+    const h = model('tfim', lat, { J, h: hf });
+    const { re } = new SectorOperator(h, new Basis(n, null)).toDense();
+    const dense = symmetricEigen(re, 2 ** n).values;
+    const ff = tfimChain(n, J, hf, 'open');
+    const levels: number[] = [];
+    for (let mask = 0; mask < 2 ** n; mask++) {
+      let e = ff.energy;
+      for (let k = 0; k < n; k++) if (mask & (1 << k)) e += ff.quasiparticles[k];
+      levels.push(e);
+    }
+    levels.sort((a, b) => a - b);
+    const what = `J=${J} h=${hf}`;
+    for (let i = 0; i < levels.length; i++) close(levels[i], dense[i], 1e-11, `${what} level ${i}`);
+    // the gap is to the first level above E0 in either fermion-parity sector (one quasiparticle flips the parity)
+    const above = Array.from(dense).find((e) => e - dense[0] > 1e-9 * Math.max(1, Math.abs(dense[0])))!;
+    close(ff.gap!, above - dense[0], 1e-9, `${what} gap`);
+  }
 });
 
 test('structural detection: only the plain TFIM chain qualifies', () => {
