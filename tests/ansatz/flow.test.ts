@@ -7,13 +7,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createFlow, type FlowOptions } from '../../src/ansatz/flow.js';
 import { buildMadeMasks } from '../../src/ansatz/made.js';
 import { enumerate, popcount, probabilities, randomize } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 function checkMasks(opts: FlowOptions, seed: number): void {

@@ -2,6 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
@@ -9,7 +10,7 @@ import type { Connections } from '../../src/hamiltonian/types.js';
 import { assertNormalised, enumerate as allConfigs } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** An RNN with weights re-drawn at a larger scale, so that the distribution is far from uniform. */

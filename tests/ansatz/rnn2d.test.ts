@@ -9,6 +9,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn2d, zigzagPath, type Rnn2dOptions } from '../../src/ansatz/rnn2d.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
@@ -17,7 +18,7 @@ import { Lattice } from '../../src/lattice/lattice.js';
 import { assertNormalised, chi2, chi2Critical, indexOf, probabilities, randomize } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** A 2D RNN with weights re-drawn at a larger scale, so that the distribution is far from uniform. */

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { createRnn } from '../../src/ansatz/rnn.js';
 import { withSignRule } from '../../src/ansatz/sign.js';
 import { compileHamiltonian, denseMatrix, loadModel } from '../../src/hamiltonian/index.js';
@@ -18,7 +19,7 @@ import { uniqueSamples } from '../../src/vmc/unique.js';
 import { exactEnergy, TableWavefunction } from './table-wavefunction.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 function allConfigs(n: number): Uint8Array {

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { buildModel, buildSampler, buildWavefunction } from '../../src/run/build.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { runExperiment } from '../../src/run/runner.js';
@@ -20,7 +21,7 @@ import { uniqueSamples } from '../../src/vmc/unique.js';
 
 let backend = '';
 before(async () => {
-  backend = await initBackend('wasm');
+  backend = await initBackend(testBackend());
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'vmc-pool-'));
