@@ -61,7 +61,7 @@ export const OPTIONS = {
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
   workers: { type: 'integer', group: SAMPLING, min: 1, default: 1, describe: 'threads for the local energies: the main thread plus K−1 worker threads (1 = no workers)' },
 
-  backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow if it loads, else wasm)' },
+  backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow where it was measured faster and it loads, else wasm; see README "Native backend")' },
   out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
   'checkpoint-every': { type: 'integer', group: OUTPUT, min: 1, default: 50, describe: 'steps between checkpoints' },
   reference: { type: 'reference', group: OUTPUT, describe: 'published reference energy for systems too large for exact methods (experiment files only): { "energy": E, "source": "..." }' },
