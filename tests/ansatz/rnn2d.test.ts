@@ -9,7 +9,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
-import { testBackend } from '../backend.js';
+import { layoutTolerance, testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn2d, zigzagPath, type Rnn2dOptions } from '../../src/ansatz/rnn2d.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
@@ -179,7 +179,7 @@ for (const c of [
     const la = lp.logAmp.dataSync();
     const ph = lp.phase.dataSync();
     const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+      assert.ok(Math.abs(a - b) <= layoutTolerance(1e-5) * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
     for (let k = 0; k < K; k++) {
       close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
       close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
