@@ -14,7 +14,10 @@
  *
  *   workload (M samples)                          wasm CPU   tf 1 thread   tf 2 threads
  *   GRU rnn, TFIM chain N=20 open, H=50, M=1000     1.38        1.09          1.27
- *   2D RNN, Heisenberg 4×4 open, H=50, M=500        0.83        0.68          0.75
+ *   same, N=100 (one step)                         21.3        19.3          20.0
+ *   2D RNN, Heisenberg 4×4 open, Marshall, S^z=0,   0.83        0.68          0.75
+ *     H=50, M=500
+ *   same, 10×10 (one step)                         15.8        10.3          10.5
  *   quickstart (GRU N=20, M=500), 50 steps          0.40        0.44           —
  *   RBM α=2 symmetric real, TFIM N=40, SR, M=1000   0.61        0.58          0.61
  *
@@ -25,9 +28,14 @@
  * loses on small ones (~20 µs per op against ~4.5 µs). The RBM gives bit-identical energies on
  * both (its sampler and local energies are plain JS), so the backend does not matter there.
  *
- * Rule for `auto`: tensorflow for the 2D RNN, and for the GRU RNN when each thread evaluates at
- * least 1000 samples a step (`samples / workers`: --workers splits the batch); wasm otherwise
- * (RBM, flow — not measured — small batches, and no hint at all). tfjs-node uses TF's
+ * Rule for `auto`: tensorflow for the 2D RNN and for the GRU RNN with at least 1000 samples a
+ * step; wasm otherwise (RBM, flow — not measured —, smaller batches, and no hint at all). The
+ * rule does not look at --workers, so that changing --workers (also on --resume) never changes
+ * the backend, and with it the numbers. tfjs-node with workers was not measured. Note that only
+ * wasm makes the worker split bit-identical: tfjs-node's matMul rounds a row differently
+ * depending on its place in the batch (tests/backend.ts), so there the local energies of a
+ * split batch differ from the unsplit ones in the last bits (~1e-7 relative, measured by the
+ * pool tests run with VMC_TEST_BACKEND=tensorflow). tfjs-node uses TF's
  * intra-op thread pool, 2 threads here by default (/proc/self/task shows two busy threads on a
  * large matMul); TF_NUM_INTRAOP_THREADS=1 restricts it to one (OMP_NUM_THREADS has no effect).
  * One thread used less CPU per step in every row above; left to the user, since on a quiet
@@ -40,21 +48,20 @@ import '@tensorflow/tfjs-backend-wasm';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-/** What `auto` decides by: the ansatz, samples per step and threads sharing them. */
+/** What `auto` decides by: the ansatz and the samples per step. */
 export interface WorkloadHint {
   ansatz: string;
   samples: number;
-  workers: number;
 }
 
-/** Smallest per-thread batch of the GRU RNN at which tfjs-node was measured faster. */
+/** Smallest batch of the GRU RNN at which tfjs-node was measured faster. */
 const RNN_NATIVE_MIN_BATCH = 1000;
 
 /** The backend `auto` prefers for a workload, if tfjs-node loads (see the header for the numbers). */
 export function preferredBackend(hint?: WorkloadHint): 'tensorflow' | 'wasm' {
   if (!hint) return 'wasm';
   if (hint.ansatz === 'rnn2d') return 'tensorflow';
-  if (hint.ansatz === 'rnn' && hint.samples / Math.max(1, hint.workers) >= RNN_NATIVE_MIN_BATCH) return 'tensorflow';
+  if (hint.ansatz === 'rnn' && hint.samples >= RNN_NATIVE_MIN_BATCH) return 'tensorflow';
   return 'wasm';
 }
 

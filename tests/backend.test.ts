@@ -5,16 +5,15 @@ import { initBackend, preferredBackend } from '../src/backend.js';
 
 test('auto prefers tfjs-node only where it was measured faster (src/backend.ts header)', () => {
   assert.equal(preferredBackend(undefined), 'wasm');
-  assert.equal(preferredBackend({ ansatz: 'rnn', samples: 1000, workers: 1 }), 'tensorflow');
-  assert.equal(preferredBackend({ ansatz: 'rnn', samples: 500, workers: 1 }), 'wasm'); // the quickstart
-  assert.equal(preferredBackend({ ansatz: 'rnn', samples: 1000, workers: 2 }), 'wasm'); // 500 per thread
-  assert.equal(preferredBackend({ ansatz: 'rnn2d', samples: 500, workers: 1 }), 'tensorflow');
-  assert.equal(preferredBackend({ ansatz: 'rbm', samples: 1000, workers: 1 }), 'wasm');
-  assert.equal(preferredBackend({ ansatz: 'flow', samples: 4000, workers: 1 }), 'wasm');
+  assert.equal(preferredBackend({ ansatz: 'rnn', samples: 1000 }), 'tensorflow');
+  assert.equal(preferredBackend({ ansatz: 'rnn', samples: 500 }), 'wasm'); // the quickstart
+  assert.equal(preferredBackend({ ansatz: 'rnn2d', samples: 500 }), 'tensorflow');
+  assert.equal(preferredBackend({ ansatz: 'rbm', samples: 1000 }), 'wasm');
+  assert.equal(preferredBackend({ ansatz: 'flow', samples: 4000 }), 'wasm');
 });
 
 test('auto never falls back to the slow cpu backend, and ends on a backend it names', async () => {
-  for (const hint of [undefined, { ansatz: 'rbm', samples: 100, workers: 1 }, { ansatz: 'rnn', samples: 5000, workers: 1 }]) {
+  for (const hint of [undefined, { ansatz: 'rbm', samples: 100 }, { ansatz: 'rnn', samples: 5000 }]) {
     const name = await initBackend('auto', hint);
     assert.ok(name === 'wasm' || name === 'tensorflow', name);
     assert.equal(tf.getBackend(), name);

@@ -91,7 +91,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
 async function runWithWorkers(opts: RunOptions, workers: { pool: LocalEnergyPool | null }): Promise<RunResult> {
   const cfg = opts.config;
   const started = performance.now();
-  const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples, workers: cfg.workers ?? 1 });
+  const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
   const parts = buildModel(cfg);
   const nSites = parts.lattice.nSites;
   // Everything that can reject the settings is built before the run directory exists, so a
