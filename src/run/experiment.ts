@@ -66,7 +66,7 @@ export const OPTIONS = {
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
   workers: { type: 'integer', group: SAMPLING, min: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads; the numbers do not depend on K [default: the available cores for exact-sampled ansätze with M·N ≥ 8000 on wasm, else 1]' },
 
-  backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow if it loads, else wasm)' },
+  backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow where it was measured faster and it loads, else wasm; see README "Native backend")' },
   out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
   'checkpoint-every': { type: 'integer', group: OUTPUT, min: 1, default: 50, describe: 'steps between checkpoints' },
   reference: { type: 'reference', group: OUTPUT, describe: 'published reference energy for systems too large for exact methods (experiment files only): { "energy": E, "source": "..." }' },

@@ -191,7 +191,7 @@ async function cleanUp(failed: boolean, steps: (() => unknown)[]): Promise<void>
  */
 async function build(cfg: ExperimentConfig, holder: { current: Session | null }, verbose: boolean): Promise<Session> {
   const started = performance.now();
-  const backend = await initBackend(cfg.backend);
+  const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
   const parts = buildModel(cfg);
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
   // worker threads; not given: as many as pay off (defaultWorkers)

@@ -6,12 +6,13 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createFlow, type FlowOptions } from '../../src/ansatz/flow.js';
 import { chi2, chi2Critical, enumerate, indexOf, popcount, probabilities, randomize } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const cases: Array<{ name: string; opts: FlowOptions }> = [

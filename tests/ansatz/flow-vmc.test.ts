@@ -6,6 +6,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { compileHamiltonian, denseMatrix, loadModel } from '../../src/hamiltonian/index.js';
 import type { CompiledHamiltonian } from '../../src/hamiltonian/types.js';
 import { chain } from '../../src/lattice/lattice.js';
@@ -24,7 +25,7 @@ import { uniqueSamples } from '../../src/vmc/unique.js';
 import { enumerate, randomize } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** ⟨ψ|H|ψ⟩/⟨ψ|ψ⟩ from the dense matrix, in float64, for ψ given by (logAmp, phase). */

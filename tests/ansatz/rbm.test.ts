@@ -2,13 +2,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { argOf2Cosh, chainTranslations, createRbm, logAbs2Cosh, type Rbm } from '../../src/ansatz/rbm.js';
 import { perSampleLogDerivatives } from '../../src/vmc/sr.js';
 import { chainModel } from '../sampler/helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 function randomConfigs(rng: Rng, count: number, n: number): Uint8Array {

@@ -2,6 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { layoutTolerance, testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
@@ -9,7 +10,7 @@ import type { Connections } from '../../src/hamiltonian/types.js';
 import { assertNormalised, enumerate as allConfigs } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** An RNN with weights re-drawn at a larger scale, so that the distribution is far from uniform. */
@@ -237,7 +238,7 @@ for (const c of [
     const la = lp.logAmp.dataSync();
     const ph = lp.phase.dataSync();
     const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+      assert.ok(Math.abs(a - b) <= layoutTolerance(1e-5) * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
     for (let k = 0; k < K; k++) {
       close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
       close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);

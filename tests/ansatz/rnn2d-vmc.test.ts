@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../../src/run/build.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { runExperiment } from '../../src/run/runner.js';
@@ -18,7 +19,7 @@ import { Rng } from '../../src/rng.js';
 import { VmcDriver } from '../../src/vmc/driver.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'vmc-rnn2d-'));

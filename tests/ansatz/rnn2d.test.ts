@@ -9,6 +9,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { layoutTolerance, testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn2d, zigzagPath, type Rnn2dOptions } from '../../src/ansatz/rnn2d.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
@@ -17,7 +18,7 @@ import { Lattice } from '../../src/lattice/lattice.js';
 import { assertNormalised, chi2, chi2Critical, indexOf, probabilities, randomize } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** A 2D RNN with weights re-drawn at a larger scale, so that the distribution is far from uniform. */
@@ -181,7 +182,7 @@ for (const c of [
     // float32 rounding differences that the random weights (scale 0.6) amplify along the path to
     // ~2e-5 (measured: 4e-7 at scale 0.1, where both orders agree with logPsi alike).
     const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+      assert.ok(Math.abs(a - b) <= layoutTolerance(1e-4) * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
     for (let k = 0; k < K; k++) {
       close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
       close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);

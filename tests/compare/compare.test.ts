@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import {
   checkAnsatzEntries,
   compareMarkdown,
@@ -26,7 +27,7 @@ import { runExperiment } from '../../src/run/runner.js';
 const tmp = mkdtempSync(join(tmpdir(), 'vmc-compare-'));
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

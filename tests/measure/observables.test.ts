@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { compileHamiltonian, loadModel } from '../../src/hamiltonian/index.js';
 import { chain, square } from '../../src/lattice/lattice.js';
 import { measureState } from '../../src/measure/measure.js';
@@ -32,7 +33,7 @@ import type { MeasureResult } from '../../src/measure/measure.js';
 import type { Lattice } from '../../src/lattice/lattice.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const disposables: { dispose(): void }[] = [];

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { handler as sampleHandler } from '../../src/cli/sample.js';
 import { InputError } from '../../src/errors.js';
 import { exactGroundState } from '../../src/exact/index.js';
@@ -31,7 +32,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'vmc-measure-'));
 let tfimRun = '';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
   const config = resolveExperiment({}, {
     model: 'tfim', n: 6, bc: 'open', param: { h: 1 }, steps: 80, samples: 300, lr: 0.01, 'lr-decay': 0,
     'eval-samples': 2000, seed: 2, hidden: 16, backend: 'wasm', out: join(tmp, 'tfim'),

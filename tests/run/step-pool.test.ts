@@ -22,6 +22,8 @@ import { localEnergies, type LocalEnergies } from '../../src/vmc/local-energy.js
 import { InThread } from '../../src/vmc/threads.js';
 import { uniqueSamples } from '../../src/vmc/unique.js';
 
+// Bit-identity across thread counts holds on wasm (a row's value does not depend on its batch
+// there); on tfjs-node it does, at ~1e-7 (README, Performance). This file pins wasm.
 let backend = '';
 before(async () => {
   backend = await initBackend('wasm');

@@ -1,6 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRbm } from '../../src/ansatz/rbm.js';
 import { MetropolisSampler } from '../../src/sampler/metropolis.js';
@@ -10,7 +11,7 @@ import { chi2, chi2Critical } from '../ansatz/helpers.js';
 import { configState, enumerate, exactProbabilities } from './helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const upCount = (x: Uint8Array, row: number, n: number): number => popcount(configState(x, row, n));

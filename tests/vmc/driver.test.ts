@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../../src/run/build.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { readRunConfig, runExperiment } from '../../src/run/runner.js';
@@ -19,7 +20,7 @@ import { ExactSampler } from '../../src/sampler/sampler.js';
 import { TableWavefunction } from './table-wavefunction.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'vmc-driver-'));

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { createRnn } from '../../src/ansatz/rnn.js';
 import { withSignRule } from '../../src/ansatz/sign.js';
 import { compileHamiltonian, denseMatrix, loadModel } from '../../src/hamiltonian/index.js';
@@ -19,7 +20,7 @@ import { allConfigs, enumerateConfigs } from '../configurations.js';
 import { exactEnergy, TableWavefunction } from './table-wavefunction.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 const cases = [

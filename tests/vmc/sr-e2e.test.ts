@@ -11,13 +11,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { openRun } from '../../src/run/open-run.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { runExperiment, type RunSummary } from '../../src/run/runner.js';
 import { exactEnergy } from '../sampler/helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 /** α = 2 RBM, 20 Metropolis chains, 60 SR steps of 1000 samples (λ = 0.01, η = 0.05). */

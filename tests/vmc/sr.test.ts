@@ -2,6 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
+import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRbm } from '../../src/ansatz/rbm.js';
 import { StochasticReconfiguration, srDirection, srSolve, type LogDerivatives } from '../../src/vmc/sr.js';
@@ -9,7 +10,7 @@ import { localEnergies } from '../../src/vmc/local-energy.js';
 import { chainModel, enumerate, exactEnergy, exactProbabilities } from '../sampler/helpers.js';
 
 before(async () => {
-  await initBackend('wasm');
+  await initBackend(testBackend());
 });
 
 function randomProblem(rng: Rng, n: number, P: number) {
