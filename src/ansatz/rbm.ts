@@ -194,47 +194,32 @@ export class HiddenKernel {
     this.maxFlips = wmax > 0 ? Math.floor(600 / (4 * wmax)) : nSites;
   }
 
-  /** E from θ (at offset o of the four arrays) by direct evaluation; sets re, im. */
-  exact(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number): void {
-    const M = this.M;
-    let lin = 0;
-    let linIm = 0;
-    let acc = 0;
-    let arg = 0;
-    for (let j0 = 0; j0 < M; j0 += BLOCK) {
-      const j1 = Math.min(M, j0 + BLOCK);
-      let pr = 1;
-      let pi = 0;
-      for (let j = j0; j < j1; j++) {
-        const x = thRe[o + j];
-        lin += Math.abs(x);
-        const v = Math.exp(-2 * x); // |E|
-        const u = Math.min(v, 1 / v); // e^{−2|Re θ|}
-        if (!this.complex) {
-          eRe[o + j] = v > E_MIN && v < E_MAX ? v : NaN;
-          pr *= 1 + u;
-          continue;
-        }
-        // directly: g = 1 + e^{−2sθ} (s = sign Re θ), Im log 2cosh θ = s·Im θ + arg g
-        const y = thIm[o + j];
-        const s = x > 0 ? 1 : -1;
-        const c2 = Math.cos(2 * y);
-        const s2 = Math.sin(2 * y);
+  /** E from θ (at offset o of the four arrays); sets re, and im when `withPhase`. */
+  exact(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, withPhase = true): void {
+    this.directE(thRe, thIm, eRe, eIm, o, true);
+    const { ones, zeros } = this;
+    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, 0, 0, ones, zeros, zeros, zeros, ones, zeros, 0, 0, false, withPhase);
+    else this.sumReal(thRe, eRe, o, 0, 0, ones, zeros, ones, 0, 0, false);
+  }
+
+  /** E_j = e^{−2θ_j} computed directly (NaN outside the kept range): all units, or those out of range. */
+  private directE(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, all: boolean): void {
+    for (let j = 0; j < this.M; j++) {
+      const er = eRe[o + j];
+      if (this.complex) {
+        const ei = eIm[o + j];
+        const m = er * er + ei * ei;
+        if (!all && m > E2_MIN && m < E2_MAX) continue;
+        const v = Math.exp(-2 * thRe[o + j]);
         const ok = v * v > E2_MIN && v * v < E2_MAX;
-        eRe[o + j] = ok ? v * c2 : NaN;
-        eIm[o + j] = ok ? -v * s2 : NaN;
-        linIm += s * y;
-        const gr = 1 + u * c2;
-        const gi = -s * u * s2;
-        const t = pr * gr - pi * gi;
-        pi = pr * gi + pi * gr;
-        pr = t;
+        eRe[o + j] = ok ? v * Math.cos(2 * thIm[o + j]) : NaN;
+        eIm[o + j] = ok ? -v * Math.sin(2 * thIm[o + j]) : NaN;
+      } else {
+        if (!all && er > E_MIN && er < E_MAX) continue;
+        const v = Math.exp(-2 * thRe[o + j]);
+        eRe[o + j] = v > E_MIN && v < E_MAX ? v : NaN;
       }
-      acc += this.complex ? 0.5 * Math.log(pr * pr + pi * pi) : Math.log(pr);
-      if (this.complex) arg += Math.atan2(pi, pr);
     }
-    this.re = lin + acc;
-    this.im = this.complex ? linIm + arg : 0;
   }
 
   /**
@@ -434,23 +419,7 @@ export class HiddenKernel {
       }
     }
     // E left the range where it is kept (or the products were not safe): directly from θ
-    const direct = k > this.maxFlips;
-    for (let j = 0; j < M; j++) {
-      const er = eRe[o + j];
-      if (this.complex) {
-        const ei = eIm[o + j];
-        const m = er * er + ei * ei;
-        if (!direct && m > E2_MIN && m < E2_MAX) continue;
-        const v = Math.exp(-2 * thRe[o + j]);
-        const ok = v * v > E2_MIN && v * v < E2_MAX;
-        eRe[o + j] = ok ? v * Math.cos(2 * thIm[o + j]) : NaN;
-        eIm[o + j] = ok ? -v * Math.sin(2 * thIm[o + j]) : NaN;
-      } else {
-        if (!direct && er > E_MIN && er < E_MAX) continue;
-        const v = Math.exp(-2 * thRe[o + j]);
-        eRe[o + j] = v > E_MIN && v < E_MAX ? v : NaN;
-      }
-    }
+    this.directE(thRe, thIm, eRe, eIm, o, k > this.maxFlips);
   }
 }
 
@@ -475,6 +444,8 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   private hostIds: unknown[] = [];
   /** symmetry permutations flattened, perm g at g·N (null: plain RBM) */
   private readonly permFlat: Int32Array | null;
+  /** scratch: σ of one configuration */
+  private readonly sigmaRow: Float64Array;
 
   constructor(opts: RbmOptions, rng: Rng) {
     const N = opts.nSites;
@@ -494,6 +465,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     if (!(alpha > 0) || M < 1) throw new Error(`rbm: alpha must give at least one hidden unit, got alpha=${alpha}`);
     this.perms = perms;
     this.permFlat = perms ? Int32Array.from(perms.flat()) : null;
+    this.sigmaRow = new Float64Array(N);
     this.nSites = N;
     this.nHidden = M;
     this.alpha = alpha;
@@ -867,11 +839,15 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
    */
   private symmetricRow(x: Uint8Array, off: number, tr: Float64Array, ti: Float64Array, re: Float64Array, im: Float64Array, row: number): void {
     const N = this.nSites;
-    const perms = this.perms!;
-    const G = perms.length;
+    const perm = this.permFlat!;
+    const G = perm.length / N;
     const A = this.alpha;
+    const sg = this.sigmaRow;
     let ss = 0;
-    for (let i = 0; i < N; i++) ss += x[off + i] ? 1 : -1;
+    for (let i = 0; i < N; i++) {
+      sg[i] = x[off + i] ? 1 : -1;
+      ss += sg[i];
+    }
     // reduced layout: complex [aRe, aIm, bRe (A), bIm (A), wRe (A·N), wIm (A·N)]; real [a, b, w]
     const per = this.complex ? 2 : 1;
     const oB = row + per;
@@ -881,33 +857,25 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     for (let f = 0; f < A; f++) {
       let sr = 0;
       let si = 0;
+      const o = oW + f * N; // the row is fresh zeros: accumulate in place
       for (let gi = 0; gi < G; gi++) {
-        sr += tr[f * G + gi];
-        si += ti[f * G + gi];
+        const t = tr[f * G + gi];
+        const u = ti[f * G + gi];
+        sr += t;
+        si += u;
+        const pg = gi * N;
+        for (let i = 0; i < N; i++) re[o + i] += sg[perm[pg + i]] * t;
+        if (this.complex) for (let i = 0; i < N; i++) im[o + i] += sg[perm[pg + i]] * u;
       }
       re[oB + f] = sr;
       im[oB + f] = si;
       if (this.complex) {
         re[oB + A + f] = -si;
         im[oB + A + f] = sr;
-      }
-      for (let i = 0; i < N; i++) {
-        let wr = 0;
-        let wi = 0;
-        for (let gi = 0; gi < G; gi++) {
-          if (x[off + perms[gi][i]]) {
-            wr += tr[f * G + gi];
-            wi += ti[f * G + gi];
-          } else {
-            wr -= tr[f * G + gi];
-            wi -= ti[f * G + gi];
-          }
-        }
-        re[oW + f * N + i] = wr;
-        im[oW + f * N + i] = wi;
-        if (this.complex) {
-          re[oW + A * N + f * N + i] = -wi;
-          im[oW + A * N + f * N + i] = wr;
+        const o2 = oW + A * N + f * N;
+        for (let i = 0; i < N; i++) {
+          re[o2 + i] = -im[o + i];
+          im[o2 + i] = re[o + i];
         }
       }
     }
