@@ -266,6 +266,7 @@ export class HiddenKernel {
   /** dRe/dIm = Σ_{f ≥ 1} 2σ_f W_f·, fRe/fIm = Π_{f ≥ 1} e^{4σ_f W_f·} */
   private accumulateRest(k: number): void {
     const { M, p, sites, sig, dRe, dIm, fRe, fIm } = this;
+    const { WRe, WIm } = p;
     dRe.fill(0);
     dIm.fill(0);
     fRe.fill(1);
@@ -275,13 +276,13 @@ export class HiddenKernel {
       const c = 2 * sig[f];
       const aRe = sig[f] > 0 ? p.epRe : p.enRe;
       const aIm = sig[f] > 0 ? p.epIm : p.enIm;
-      for (let j = 0; j < M; j++) dRe[j] += c * p.WRe[r + j];
+      for (let j = 0; j < M; j++) dRe[j] += c * WRe[r + j];
       if (!this.complex) {
         for (let j = 0; j < M; j++) fRe[j] *= aRe[r + j];
         continue;
       }
       for (let j = 0; j < M; j++) {
-        dIm[j] += c * p.WIm[r + j];
+        dIm[j] += c * WIm[r + j];
         const ar = aRe[r + j];
         const ai = aIm[r + j];
         const t = fRe[j] * ar - fIm[j] * ai;
@@ -399,18 +400,19 @@ export class HiddenKernel {
   /** Applies the flip of `this.sites[0..k)` to the table at offset o (θ and E in place). */
   apply(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number): void {
     const { M, p, sites, sig } = this;
+    const { WRe, WIm } = p;
     for (let f = 0; f < k; f++) {
       const r = sites[f] * M;
       const c = 2 * sig[f];
       const aRe = sig[f] > 0 ? p.epRe : p.enRe;
       const aIm = sig[f] > 0 ? p.epIm : p.enIm;
-      for (let j = 0; j < M; j++) thRe[o + j] -= c * p.WRe[r + j];
+      for (let j = 0; j < M; j++) thRe[o + j] -= c * WRe[r + j];
       if (!this.complex) {
         for (let j = 0; j < M; j++) eRe[o + j] *= aRe[r + j];
         continue;
       }
       for (let j = 0; j < M; j++) {
-        thIm[o + j] -= c * p.WIm[r + j];
+        thIm[o + j] -= c * WIm[r + j];
         const ar = aRe[r + j];
         const ai = aIm[r + j];
         const t = eRe[o + j] * ar - eIm[o + j] * ai;
@@ -593,8 +595,14 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     if (this.perms) p = this.expandHost(p);
     // flip tables e^{±4W} (see HiddenKernel)
     const K = N * M;
+    // all fields listed (not spread) so that the object keeps a fast, fixed shape
     const t: HostTables = {
-      ...p,
+      aRe: p.aRe,
+      aIm: p.aIm,
+      bRe: p.bRe,
+      bIm: p.bIm,
+      WRe: p.WRe,
+      WIm: p.WIm,
       epRe: new Float64Array(K),
       enRe: new Float64Array(K),
       epIm: new Float64Array(this.complex ? K : 0),
@@ -660,6 +668,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     const N = this.nSites;
     const M = this.nHidden;
     const complex = this.complex;
+    const { aRe, aIm, WRe, WIm } = p;
     thRe.set(p.bRe);
     if (complex) thIm.set(p.bIm);
     let vr = 0;
@@ -667,15 +676,15 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     for (let i = 0; i < N; i++) {
       const r = i * M;
       if (x[off + i]) {
-        vr += p.aRe[i];
-        vi += p.aIm[i];
-        for (let j = 0; j < M; j++) thRe[j] += p.WRe[r + j];
-        if (complex) for (let j = 0; j < M; j++) thIm[j] += p.WIm[r + j];
+        vr += aRe[i];
+        vi += aIm[i];
+        for (let j = 0; j < M; j++) thRe[j] += WRe[r + j];
+        if (complex) for (let j = 0; j < M; j++) thIm[j] += WIm[r + j];
       } else {
-        vr -= p.aRe[i];
-        vi -= p.aIm[i];
-        for (let j = 0; j < M; j++) thRe[j] -= p.WRe[r + j];
-        if (complex) for (let j = 0; j < M; j++) thIm[j] -= p.WIm[r + j];
+        vr -= aRe[i];
+        vi -= aIm[i];
+        for (let j = 0; j < M; j++) thRe[j] -= WRe[r + j];
+        if (complex) for (let j = 0; j < M; j++) thIm[j] -= WIm[r + j];
       }
     }
     return [vr, vi];
