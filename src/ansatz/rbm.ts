@@ -104,12 +104,19 @@ interface HostParams {
   WIm: Float64Array;
 }
 
-/** Host parameters plus the flip tables e^{±4 W_ij} (N×M like W; imaginary parts empty when real). */
+/**
+ * Host parameters plus the flip tables e^{±4 W_ij} (N×M like W; imaginary parts empty when real)
+ * and, for θ from the up spins only, h0 = (b − Σ_i W_i)/2 and Σ_i a_i.
+ */
 interface HostTables extends HostParams {
   epRe: Float64Array;
   epIm: Float64Array;
   enRe: Float64Array;
   enIm: Float64Array;
+  h0Re: Float64Array;
+  h0Im: Float64Array;
+  aSumRe: number;
+  aSumIm: number;
 }
 
 /** Re log(2 cosh(x + iy)), stable for any x. */
@@ -164,10 +171,10 @@ export class HiddenKernel {
   /** flipped sites and their spins σ (before the flip), filled by the caller; count passed as k */
   readonly sites: Int32Array;
   readonly sig: Float64Array;
-  /** a row of zeros (W) and of ones (e^{4W}) standing in for the second site of a single flip */
+  /** a row of zeros (W) and of ones (e^{4W}): no flip (`exact`) */
   private readonly zeros: Float64Array;
   private readonly ones: Float64Array;
-  /** scratch: Σ 2σ_f W_f· and Π e^{4σ_f W_f·} over the flipped sites after the first */
+  /** scratch: Σ 2σ_f W_f· and Π e^{4σ_f W_f·} over the flipped sites (more than one) */
   private readonly dRe: Float64Array;
   private readonly dIm: Float64Array;
   private readonly fRe: Float64Array;
@@ -198,8 +205,8 @@ export class HiddenKernel {
   exact(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, withPhase = true): void {
     this.directE(thRe, thIm, eRe, eIm, o, true);
     const { ones, zeros } = this;
-    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, 0, 0, ones, zeros, zeros, zeros, ones, zeros, 0, 0, false, withPhase);
-    else this.sumReal(thRe, eRe, o, 0, 0, ones, zeros, ones, 0, 0, false);
+    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, zeros, zeros, 0, 0, ones, zeros, 0, false, withPhase);
+    else this.sumReal(thRe, eRe, o, zeros, 0, 0, ones, 0, false);
   }
 
   /** E_j = e^{−2θ_j} computed directly (NaN outside the kept range): all units, or those out of range. */
@@ -228,50 +235,37 @@ export class HiddenKernel {
    */
   flipped(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number, withPhase: boolean): void {
     const { M, p, sites, sig } = this;
-    // θ' = θ − ca·Wa − cb·Wb and E' = E·Fa·Fb: rows of the first and second flipped site, or for
-    // more sites the accumulated rest (dRe/dIm, fRe/fIm), or zeros/ones for a single flip
-    const ra = sites[0] * M;
-    const ca = 2 * sig[0];
-    const faRe = sig[0] > 0 ? p.epRe : p.enRe;
-    const faIm = sig[0] > 0 ? p.epIm : p.enIm;
-    let wbRe = this.zeros;
-    let wbIm = this.zeros;
-    let fbRe = this.ones;
-    let fbIm = this.zeros;
-    let rb = 0;
-    let cb = 0;
-    if (k === 2) {
-      rb = sites[1] * M;
-      cb = 2 * sig[1];
-      wbRe = p.WRe;
-      wbIm = p.WIm;
-      fbRe = sig[1] > 0 ? p.epRe : p.enRe;
-      fbIm = sig[1] > 0 ? p.epIm : p.enIm;
-    } else if (k > 2) {
-      this.accumulateRest(k);
-      wbRe = this.dRe;
-      wbIm = this.dIm;
-      fbRe = this.fRe;
-      fbIm = this.fIm;
-      cb = 1;
+    // θ' = θ − c·w and E' = E·F with, for one flipped site, its rows of W and of the flip tables
+    // (c = 2σ), and for more sites w = Σ_f 2σ_f W_f·, F = Π_f e^{4σ_f W_f·} (c = 1)
+    let wRe = p.WRe;
+    let wIm = p.WIm;
+    let fRe = sig[0] > 0 ? p.epRe : p.enRe;
+    let fIm = sig[0] > 0 ? p.epIm : p.enIm;
+    let r = sites[0] * M;
+    let c = 2 * sig[0];
+    if (k > 1) {
+      this.accumulate(k);
+      wRe = this.dRe;
+      wIm = this.dIm;
+      fRe = this.fRe;
+      fIm = this.fIm;
+      r = 0;
+      c = 1;
     }
     const direct = k > this.maxFlips;
-    if (this.complex) {
-      this.sumComplex(thRe, thIm, eRe, eIm, o, ra, ca, faRe, faIm, wbRe, wbIm, fbRe, fbIm, rb, cb, direct, withPhase);
-    } else {
-      this.sumReal(thRe, eRe, o, ra, ca, faRe, wbRe, fbRe, rb, cb, direct);
-    }
+    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, wRe, wIm, r, c, fRe, fIm, r, direct, withPhase);
+    else this.sumReal(thRe, eRe, o, wRe, r, c, fRe, r, direct);
   }
 
-  /** dRe/dIm = Σ_{f ≥ 1} 2σ_f W_f·, fRe/fIm = Π_{f ≥ 1} e^{4σ_f W_f·} */
-  private accumulateRest(k: number): void {
+  /** dRe/dIm = Σ_f 2σ_f W_f·, fRe/fIm = Π_f e^{4σ_f W_f·} over the k flipped sites */
+  private accumulate(k: number): void {
     const { M, p, sites, sig, dRe, dIm, fRe, fIm } = this;
     const { WRe, WIm } = p;
     dRe.fill(0);
     dIm.fill(0);
     fRe.fill(1);
     fIm.fill(0);
-    for (let f = 1; f < k; f++) {
+    for (let f = 0; f < k; f++) {
       const r = sites[f] * M;
       const c = 2 * sig[f];
       const aRe = sig[f] > 0 ? p.epRe : p.enRe;
@@ -292,21 +286,18 @@ export class HiddenKernel {
     }
   }
 
-  private sumReal(
-    thRe: Float64Array, eRe: Float64Array, o: number, ra: number, ca: number, fa: Float64Array,
-    wb: Float64Array, fb: Float64Array, rb: number, cb: number, direct: boolean,
-  ): void {
+  /** Σ_j log 2cosh θ'_j, θ' = θ − c·w[rw + ·], E' = E·f[rf + ·] (real RBM) */
+  private sumReal(thRe: Float64Array, eRe: Float64Array, o: number, w: Float64Array, rw: number, c: number, f: Float64Array, rf: number, direct: boolean): void {
     const { M } = this;
-    const W = this.p.WRe;
     let lin = 0;
     let acc = 0;
     for (let j0 = 0; j0 < M; j0 += BLOCK) {
       const j1 = Math.min(M, j0 + BLOCK);
       let prod = 1;
       for (let j = j0; j < j1; j++) {
-        const x2 = thRe[o + j] - ca * W[ra + j] - cb * wb[rb + j];
+        const x2 = thRe[o + j] - c * w[rw + j];
         const ax2 = Math.abs(x2);
-        const v = eRe[o + j] * fa[ra + j] * fb[rb + j];
+        const v = eRe[o + j] * f[rf + j];
         // g = (1 + E')/max(1, E') = 1 + e^{−2|θ'|}
         prod *= !direct && v > E_MIN && v < E_MAX ? (1 + v) / Math.max(1, v) : 1 + Math.exp(-2 * ax2);
         lin += ax2;
@@ -319,13 +310,10 @@ export class HiddenKernel {
 
   private sumComplex(
     thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number,
-    ra: number, ca: number, faRe: Float64Array, faIm: Float64Array,
-    wbRe: Float64Array, wbIm: Float64Array, fbRe: Float64Array, fbIm: Float64Array, rb: number, cb: number,
+    wRe: Float64Array, wIm: Float64Array, rw: number, c: number, fRe: Float64Array, fIm: Float64Array, rf: number,
     direct: boolean, withPhase: boolean,
   ): void {
     const { M } = this;
-    const WRe = this.p.WRe;
-    const WIm = this.p.WIm;
     let lin = 0;
     let linIm = 0;
     let acc = 0;
@@ -336,15 +324,11 @@ export class HiddenKernel {
       let pr = 1;
       let pi = 0;
       for (let j = j0; j < j1; j++) {
-        const x2 = thRe[o + j] - ca * WRe[ra + j] - cb * wbRe[rb + j];
-        const y2 = thIm[o + j] - ca * WIm[ra + j] - cb * wbIm[rb + j];
-        // E' = E·Fa·Fb
-        const ar = faRe[ra + j];
-        const ai = faIm[ra + j];
-        const br = fbRe[rb + j];
-        const bi = fbIm[rb + j];
-        const fr = ar * br - ai * bi;
-        const fi = ar * bi + ai * br;
+        const x2 = thRe[o + j] - c * wRe[rw + j];
+        const y2 = thIm[o + j] - c * wIm[rw + j];
+        // E' = E·F
+        const fr = fRe[rf + j];
+        const fi = fIm[rf + j];
         const er = eRe[o + j];
         const ei = eIm[o + j];
         const vr = er * fr - ei * fi;
@@ -607,7 +591,21 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
       enRe: new Float64Array(K),
       epIm: new Float64Array(this.complex ? K : 0),
       enIm: new Float64Array(this.complex ? K : 0),
+      h0Re: Float64Array.from(p.bRe),
+      h0Im: Float64Array.from(p.bIm),
+      aSumRe: p.aRe.reduce((s, v) => s + v, 0),
+      aSumIm: p.aIm.reduce((s, v) => s + v, 0),
     };
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < M; j++) {
+        t.h0Re[j] -= p.WRe[i * M + j];
+        t.h0Im[j] -= p.WIm[i * M + j];
+      }
+    }
+    for (let j = 0; j < M; j++) {
+      t.h0Re[j] *= 0.5;
+      t.h0Im[j] *= 0.5;
+    }
     for (let k = 0; k < K; k++) {
       const ep = Math.exp(4 * p.WRe[k]);
       const en = Math.exp(-4 * p.WRe[k]);
@@ -664,30 +662,30 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   }
 
   /** θ (re, im) of one configuration and its visible term Σ a_i σ_i (re, im). */
-  private theta(p: HostParams, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array): [number, number] {
+  /**
+   * θ of one configuration and its visible term Σ a_i σ_i (re, im), from the up spins only:
+   * θ = b + Σ_i σ_i W_i = 2·(h0 + Σ_{x_i = 1} W_i), h0 = (b − Σ_i W_i)/2 (half the row additions).
+   */
+  private theta(p: HostTables, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array): [number, number] {
     const N = this.nSites;
     const M = this.nHidden;
     const complex = this.complex;
     const { aRe, aIm, WRe, WIm } = p;
-    thRe.set(p.bRe);
-    if (complex) thIm.set(p.bIm);
+    thRe.set(p.h0Re);
+    if (complex) thIm.set(p.h0Im);
     let vr = 0;
     let vi = 0;
     for (let i = 0; i < N; i++) {
+      if (!x[off + i]) continue;
       const r = i * M;
-      if (x[off + i]) {
-        vr += aRe[i];
-        vi += aIm[i];
-        for (let j = 0; j < M; j++) thRe[j] += WRe[r + j];
-        if (complex) for (let j = 0; j < M; j++) thIm[j] += WIm[r + j];
-      } else {
-        vr -= aRe[i];
-        vi -= aIm[i];
-        for (let j = 0; j < M; j++) thRe[j] -= WRe[r + j];
-        if (complex) for (let j = 0; j < M; j++) thIm[j] -= WIm[r + j];
-      }
+      vr += aRe[i];
+      vi += aIm[i];
+      for (let j = 0; j < M; j++) thRe[j] += WRe[r + j];
+      if (complex) for (let j = 0; j < M; j++) thIm[j] += WIm[r + j];
     }
-    return [vr, vi];
+    for (let j = 0; j < M; j++) thRe[j] *= 2;
+    if (complex) for (let j = 0; j < M; j++) thIm[j] *= 2;
+    return [2 * vr - p.aSumRe, 2 * vi - p.aSumIm];
   }
 
   private signPhase(x: Uint8Array, off: number): number {
@@ -915,7 +913,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   }
 
   /** @internal used by the walkers */
-  initTheta(p: HostParams, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array): [number, number] {
+  initTheta(p: HostTables, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array): [number, number] {
     return this.theta(p, x, off, thRe, thIm);
   }
 }
@@ -939,7 +937,7 @@ class RbmWalkers implements MarkovWalkers {
 
   constructor(
     rbm: Rbm,
-    private readonly p: HostParams,
+    private readonly p: HostTables,
     private readonly configs: Uint8Array,
     chains: number,
   ) {
