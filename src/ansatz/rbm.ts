@@ -157,7 +157,9 @@ export function argOf2Cosh(x: number, y: number): number {
  * Measured (symmetric real RBM α = 2, N = 40, TFIM, M = 1000 samples): the per-unit
  * exp + log1p of the direct formula was ~70% of a VMC step.
  */
-const BLOCK = 64;
+/** units per product: real factors 1 + E' ≥ 1; complex ones can be small near zeros of cosh */
+const BLOCK_RE = 32;
+const BLOCK_CX = 16;
 /** E (real) is kept while 1e-300 < E < 1e300; |E|² (complex) while 1e-290 < |E|² < 1e290 */
 const E_MIN = 1e-300;
 const E_MAX = 1e300;
@@ -289,48 +291,84 @@ export class HiddenKernel {
   /** Σ_j log 2cosh θ'_j, θ' = θ − c·w[rw + ·], E' = E·f[rf + ·] (real RBM) */
   private sumReal(thRe: Float64Array, eRe: Float64Array, o: number, w: Float64Array, rw: number, c: number, f: Float64Array, rf: number, direct: boolean): void {
     const { M } = this;
-    let lin = 0;
     let acc = 0;
-    for (let j0 = 0; j0 < M; j0 += BLOCK) {
-      const j1 = Math.min(M, j0 + BLOCK);
+    for (let j0 = 0; j0 < M; j0 += BLOCK_RE) {
+      const j1 = Math.min(M, j0 + BLOCK_RE);
+      // fast: Σ θ' + log Π (1 + E') (every factor ≥ 1, so the product only can overflow)
+      let lin = 0;
       let prod = 1;
       for (let j = j0; j < j1; j++) {
-        const x2 = thRe[o + j] - c * w[rw + j];
-        const ax2 = Math.abs(x2);
+        lin += thRe[o + j] - c * w[rw + j];
+        prod *= 1 + eRe[o + j] * f[rf + j];
+      }
+      if (!direct && prod < E_MAX) {
+        acc += lin + Math.log(prod);
+        continue;
+      }
+      // safe: Σ |θ'| + log Π g, g = (1 + E')/max(1, E') = 1 + e^{−2|θ'|} (directly when E' is not kept)
+      lin = 0;
+      prod = 1;
+      for (let j = j0; j < j1; j++) {
+        const ax2 = Math.abs(thRe[o + j] - c * w[rw + j]);
         const v = eRe[o + j] * f[rf + j];
-        // g = (1 + E')/max(1, E') = 1 + e^{−2|θ'|}
         prod *= !direct && v > E_MIN && v < E_MAX ? (1 + v) / Math.max(1, v) : 1 + Math.exp(-2 * ax2);
         lin += ax2;
       }
-      acc += Math.log(prod);
+      acc += lin + Math.log(prod);
     }
-    this.re = lin + acc;
+    this.re = acc;
     this.im = 0;
   }
 
+  /** The same for a complex RBM; the phase only when `withPhase`. */
   private sumComplex(
     thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number,
     wRe: Float64Array, wIm: Float64Array, rw: number, c: number, fRe: Float64Array, fIm: Float64Array, rf: number,
     direct: boolean, withPhase: boolean,
   ): void {
     const { M } = this;
-    let lin = 0;
-    let linIm = 0;
     let acc = 0;
     let arg = 0;
-    for (let j0 = 0; j0 < M; j0 += BLOCK) {
-      const j1 = Math.min(M, j0 + BLOCK);
-      // withPhase: the complex product of g; otherwise the product of |g|² (no sqrt, no atan2)
+    for (let j0 = 0; j0 < M; j0 += BLOCK_CX) {
+      const j1 = Math.min(M, j0 + BLOCK_CX);
+      // fast: Σ θ' + log Π (1 + E'), complex; |1 + E'| ≳ 1e-16 unless θ' sits on a zero of
+      // cosh, so 16 factors cannot underflow, and an overflow (or NaN E) is seen in the result
+      let lin = 0;
+      let linIm = 0;
       let pr = 1;
       let pi = 0;
       for (let j = j0; j < j1; j++) {
-        const x2 = thRe[o + j] - c * wRe[rw + j];
-        const y2 = thIm[o + j] - c * wIm[rw + j];
-        // E' = E·F
-        const fr = fRe[rf + j];
-        const fi = fIm[rf + j];
+        lin += thRe[o + j] - c * wRe[rw + j];
+        linIm += thIm[o + j] - c * wIm[rw + j];
         const er = eRe[o + j];
         const ei = eIm[o + j];
+        const fr = fRe[rf + j];
+        const fi = fIm[rf + j];
+        const gr = 1 + er * fr - ei * fi;
+        const gi = er * fi + ei * fr;
+        const t = pr * gr - pi * gi;
+        pi = pr * gi + pi * gr;
+        pr = t;
+      }
+      const mag = Math.hypot(pr, pi);
+      if (!direct && mag > E_MIN && mag < E_MAX) {
+        acc += lin + Math.log(mag);
+        if (withPhase) arg += linIm + Math.atan2(pi, pr);
+        continue;
+      }
+      // safe: per unit g = (1 + E')/max(1, |E'|) with Im log 2cosh θ' = Im θ' + arg g, or directly
+      // g = 1 + e^{−2sθ'} (s = sign Re θ') with Im log 2cosh θ' = s·Im θ' + arg g
+      lin = 0;
+      linIm = 0;
+      pr = 1;
+      pi = 0;
+      for (let j = j0; j < j1; j++) {
+        const x2 = thRe[o + j] - c * wRe[rw + j];
+        const y2 = thIm[o + j] - c * wIm[rw + j];
+        const er = eRe[o + j];
+        const ei = eIm[o + j];
+        const fr = fRe[rf + j];
+        const fi = fIm[rf + j];
         const vr = er * fr - ei * fi;
         const vi = er * fi + ei * fr;
         const m = vr * vr + vi * vi;
@@ -338,47 +376,26 @@ export class HiddenKernel {
         let gi: number;
         lin += Math.abs(x2);
         if (!direct && m > E2_MIN && m < E2_MAX) {
-          // g = (1 + E')/max(1, |E'|), Im log 2cosh θ' = Im θ' + arg g
+          const n = Math.sqrt(Math.max(1, m));
           linIm += y2;
-          if (withPhase) {
-            const n = Math.sqrt(Math.max(1, m));
-            gr = (1 + vr) / n;
-            gi = vi / n;
-          } else {
-            gr = ((1 + vr) * (1 + vr) + vi * vi) / Math.max(1, m);
-            gi = 0;
-          }
+          gr = (1 + vr) / n;
+          gi = vi / n;
         } else {
-          // directly: g = 1 + e^{−2sθ'} (s = sign Re θ'), Im log 2cosh θ' = s·Im θ' + arg g
           const s = x2 > 0 ? 1 : -1;
           const u = Math.exp(-2 * Math.abs(x2));
-          const c2 = Math.cos(2 * y2);
-          const s2 = Math.sin(2 * y2);
           linIm += s * y2;
-          gr = 1 + u * c2;
-          gi = -s * u * s2;
-          if (!withPhase) {
-            gr = gr * gr + gi * gi;
-            gi = 0;
-          }
+          gr = 1 + u * Math.cos(2 * y2);
+          gi = -s * u * Math.sin(2 * y2);
         }
-        if (withPhase) {
-          const t = pr * gr - pi * gi;
-          pi = pr * gi + pi * gr;
-          pr = t;
-        } else {
-          pr *= gr;
-        }
+        const t = pr * gr - pi * gi;
+        pi = pr * gi + pi * gr;
+        pr = t;
       }
-      if (withPhase) {
-        acc += 0.5 * Math.log(pr * pr + pi * pi);
-        arg += Math.atan2(pi, pr);
-      } else {
-        acc += 0.5 * Math.log(pr);
-      }
+      acc += lin + Math.log(Math.hypot(pr, pi));
+      arg += linIm + Math.atan2(pi, pr);
     }
-    this.re = lin + acc;
-    this.im = withPhase ? linIm + arg : 0;
+    this.re = acc;
+    this.im = withPhase ? arg : 0;
   }
 
   /** Applies the flip of `this.sites[0..k)` to the table at offset o (θ and E in place). */
