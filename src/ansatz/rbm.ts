@@ -205,28 +205,22 @@ export class HiddenKernel {
 
   /** E from θ (at offset o of the four arrays); sets re, and im when `withPhase`. */
   exact(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, withPhase = true): void {
-    this.directE(thRe, thIm, eRe, eIm, o, true);
+    this.directE(thRe, thIm, eRe, eIm, o, this.M);
     const { ones, zeros } = this;
     if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, zeros, zeros, 0, 0, ones, zeros, 0, false, withPhase);
     else this.sumReal(thRe, eRe, o, zeros, 0, 0, ones, 0, false);
   }
 
-  /** E_j = e^{−2θ_j} computed directly (NaN outside the kept range): all units, or those out of range. */
-  private directE(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, all: boolean): void {
-    for (let j = 0; j < this.M; j++) {
-      const er = eRe[o + j];
+  /** E_j = e^{−2θ_j} computed directly (NaN outside the kept range) for `n` units from offset o. */
+  private directE(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, n: number): void {
+    for (let j = o; j < o + n; j++) {
+      const v = Math.exp(-2 * thRe[j]);
       if (this.complex) {
-        const ei = eIm[o + j];
-        const m = er * er + ei * ei;
-        if (!all && m > E2_MIN && m < E2_MAX) continue;
-        const v = Math.exp(-2 * thRe[o + j]);
         const ok = v * v > E2_MIN && v * v < E2_MAX;
-        eRe[o + j] = ok ? v * Math.cos(2 * thIm[o + j]) : NaN;
-        eIm[o + j] = ok ? -v * Math.sin(2 * thIm[o + j]) : NaN;
+        eRe[j] = ok ? v * Math.cos(2 * thIm[j]) : NaN;
+        eIm[j] = ok ? -v * Math.sin(2 * thIm[j]) : NaN;
       } else {
-        if (!all && er > E_MIN && er < E_MAX) continue;
-        const v = Math.exp(-2 * thRe[o + j]);
-        eRe[o + j] = v > E_MIN && v < E_MAX ? v : NaN;
+        eRe[j] = v > E_MIN && v < E_MAX ? v : NaN;
       }
     }
   }
@@ -401,28 +395,41 @@ export class HiddenKernel {
   /** Applies the flip of `this.sites[0..k)` to the table at offset o (θ and E in place). */
   apply(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number): void {
     const { M, p, sites, sig } = this;
-    const { WRe, WIm } = p;
-    for (let f = 0; f < k; f++) {
-      const r = sites[f] * M;
-      const c = 2 * sig[f];
-      const aRe = sig[f] > 0 ? p.epRe : p.enRe;
-      const aIm = sig[f] > 0 ? p.epIm : p.enIm;
-      for (let j = 0; j < M; j++) thRe[o + j] -= c * WRe[r + j];
+    let wRe = p.WRe;
+    let wIm = p.WIm;
+    let fRe = sig[0] > 0 ? p.epRe : p.enRe;
+    let fIm = sig[0] > 0 ? p.epIm : p.enIm;
+    let r = sites[0] * M;
+    let c = 2 * sig[0];
+    if (k > 1) {
+      this.accumulate(k);
+      wRe = this.dRe;
+      wIm = this.dIm;
+      fRe = this.fRe;
+      fIm = this.fIm;
+      r = 0;
+      c = 1;
+    }
+    // E that leaves the range where it is kept (or unsafe products) is recomputed from θ
+    const direct = k > this.maxFlips;
+    for (let j = 0; j < M; j++) {
+      thRe[o + j] -= c * wRe[r + j];
       if (!this.complex) {
-        for (let j = 0; j < M; j++) eRe[o + j] *= aRe[r + j];
+        const v = eRe[o + j] * fRe[r + j];
+        eRe[o + j] = v;
+        if (direct || !(v > E_MIN && v < E_MAX)) this.directE(thRe, thIm, eRe, eIm, o + j, 1);
         continue;
       }
-      for (let j = 0; j < M; j++) {
-        thIm[o + j] -= c * WIm[r + j];
-        const ar = aRe[r + j];
-        const ai = aIm[r + j];
-        const t = eRe[o + j] * ar - eIm[o + j] * ai;
-        eIm[o + j] = eRe[o + j] * ai + eIm[o + j] * ar;
-        eRe[o + j] = t;
-      }
+      thIm[o + j] -= c * wIm[r + j];
+      const er = eRe[o + j];
+      const ei = eIm[o + j];
+      const vr = er * fRe[r + j] - ei * fIm[r + j];
+      const vi = er * fIm[r + j] + ei * fRe[r + j];
+      eRe[o + j] = vr;
+      eIm[o + j] = vi;
+      const m = vr * vr + vi * vi;
+      if (direct || !(m > E2_MIN && m < E2_MAX)) this.directE(thRe, thIm, eRe, eIm, o + j, 1);
     }
-    // E left the range where it is kept (or the products were not safe): directly from θ
-    this.directE(thRe, thIm, eRe, eIm, o, k > this.maxFlips);
   }
 }
 
