@@ -181,6 +181,8 @@ export class HiddenKernel {
   private readonly dIm: Float64Array;
   private readonly fRe: Float64Array;
   private readonly fIm: Float64Array;
+  /** the rows of the current move (see `selectRows`) */
+  private readonly rows: { wRe: Float64Array; wIm: Float64Array; fRe: Float64Array; fIm: Float64Array; r: number; c: number };
   /** largest number of flipped sites whose table products cannot overflow */
   private readonly maxFlips: number;
 
@@ -198,6 +200,7 @@ export class HiddenKernel {
     this.dIm = new Float64Array(M);
     this.fRe = new Float64Array(M);
     this.fIm = new Float64Array(M);
+    this.rows = { wRe: p.WRe, wIm: p.WIm, fRe: p.epRe, fIm: p.epIm, r: 0, c: 0 };
     let wmax = 0;
     for (let k = 0; k < p.WRe.length; k++) wmax = Math.max(wmax, Math.abs(p.WRe[k]));
     this.maxFlips = wmax > 0 ? Math.floor(600 / (4 * wmax)) : nSites;
@@ -230,27 +233,35 @@ export class HiddenKernel {
    * offset o (the table is only read); sets re, and im when `withPhase`.
    */
   flipped(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number, withPhase: boolean): void {
-    const { M, p, sites, sig } = this;
-    // θ' = θ − c·w and E' = E·F with, for one flipped site, its rows of W and of the flip tables
-    // (c = 2σ), and for more sites w = Σ_f 2σ_f W_f·, F = Π_f e^{4σ_f W_f·} (c = 1)
-    let wRe = p.WRe;
-    let wIm = p.WIm;
-    let fRe = sig[0] > 0 ? p.epRe : p.enRe;
-    let fIm = sig[0] > 0 ? p.epIm : p.enIm;
-    let r = sites[0] * M;
-    let c = 2 * sig[0];
-    if (k > 1) {
-      this.accumulate(k);
-      wRe = this.dRe;
-      wIm = this.dIm;
-      fRe = this.fRe;
-      fIm = this.fIm;
-      r = 0;
-      c = 1;
-    }
+    this.selectRows(k);
+    const { wRe, wIm, fRe, fIm, r, c } = this.rows;
     const direct = k > this.maxFlips;
     if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, wRe, wIm, r, c, fRe, fIm, r, direct, withPhase);
     else this.sumReal(thRe, eRe, o, wRe, r, c, fRe, r, direct);
+  }
+
+  /**
+   * A move is θ' = θ − c·w[r + ·], E' = E·f[r + ·]: for one flipped site its rows of W and of the
+   * flip tables (c = 2σ), for more sites w = Σ_f 2σ_f W_f·, f = Π_f e^{4σ_f W_f·} (r = 0, c = 1).
+   */
+  private selectRows(k: number): void {
+    const { p, sites, sig, rows } = this;
+    if (k > 1) {
+      this.accumulate(k);
+      rows.wRe = this.dRe;
+      rows.wIm = this.dIm;
+      rows.fRe = this.fRe;
+      rows.fIm = this.fIm;
+      rows.r = 0;
+      rows.c = 1;
+      return;
+    }
+    rows.wRe = p.WRe;
+    rows.wIm = p.WIm;
+    rows.fRe = sig[0] > 0 ? p.epRe : p.enRe;
+    rows.fIm = sig[0] > 0 ? p.epIm : p.enIm;
+    rows.r = sites[0] * this.M;
+    rows.c = 2 * sig[0];
   }
 
   /** dRe/dIm = Σ_f 2σ_f W_f·, fRe/fIm = Π_f e^{4σ_f W_f·} over the k flipped sites */
@@ -394,22 +405,9 @@ export class HiddenKernel {
 
   /** Applies the flip of `this.sites[0..k)` to the table at offset o (θ and E in place). */
   apply(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number): void {
-    const { M, p, sites, sig } = this;
-    let wRe = p.WRe;
-    let wIm = p.WIm;
-    let fRe = sig[0] > 0 ? p.epRe : p.enRe;
-    let fIm = sig[0] > 0 ? p.epIm : p.enIm;
-    let r = sites[0] * M;
-    let c = 2 * sig[0];
-    if (k > 1) {
-      this.accumulate(k);
-      wRe = this.dRe;
-      wIm = this.dIm;
-      fRe = this.fRe;
-      fIm = this.fIm;
-      r = 0;
-      c = 1;
-    }
+    const M = this.M;
+    this.selectRows(k);
+    const { wRe, wIm, fRe, fIm, r, c } = this.rows;
     // E that leaves the range where it is kept (or unsafe products) is recomputed from θ
     const direct = k > this.maxFlips;
     for (let j = 0; j < M; j++) {
