@@ -431,6 +431,36 @@ export class HiddenKernel {
   }
 }
 
+/** θ tables of a batch of configurations (`Rbm.tablesOf`): count·M per array, count per term */
+interface BatchTables {
+  /** copy of the configurations the tables belong to, and the parameters they were computed with */
+  x: Uint8Array;
+  count: number;
+  host: HostTables | null;
+  thRe: Float64Array;
+  thIm: Float64Array;
+  eRe: Float64Array;
+  eIm: Float64Array;
+  /** Σ a_i σ_i and Σ_j log 2cosh θ_j (re, im) */
+  visRe: Float64Array;
+  visIm: Float64Array;
+  hidRe: Float64Array;
+  hidIm: Float64Array;
+}
+
+/** at most this many θ entries (configurations × hidden units) are tabulated at once: 4 MB per array */
+const TABLE_ENTRIES = 1 << 19;
+
+function emptyTables(): BatchTables {
+  const z = new Float64Array(0);
+  return { x: new Uint8Array(0), count: 0, host: null, thRe: z, thIm: z, eRe: z, eIm: z, visRe: z, visIm: z, hidRe: z, hidIm: z };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array, n: number): boolean {
+  for (let k = 0; k < n; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   readonly kind = 'rbm';
   readonly nSites: number;
@@ -452,6 +482,9 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   private hostIds: unknown[] = [];
   /** symmetry permutations flattened, perm g at g·N (null: plain RBM) */
   private readonly permFlat: Int32Array | null;
+  /** θ tables of the last batch (`tablesOf`), and the most configurations it holds */
+  private readonly tables: BatchTables = emptyTables();
+  private readonly tableBatch: number;
   /** scratch: σ of one configuration */
   private readonly sigmaRow: Float64Array;
 
@@ -474,6 +507,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     this.perms = perms;
     this.permFlat = perms ? Int32Array.from(perms.flat()) : null;
     this.sigmaRow = new Float64Array(N);
+    this.tableBatch = Math.max(1, Math.floor(TABLE_ENTRIES / M));
     this.nSites = N;
     this.nHidden = M;
     this.alpha = alpha;
@@ -683,31 +717,65 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     return out;
   }
 
-  /** θ (re, im) of one configuration and its visible term Σ a_i σ_i (re, im). */
   /**
-   * θ of one configuration and its visible term Σ a_i σ_i (re, im), from the up spins only:
-   * θ = b + Σ_i σ_i W_i = 2·(h0 + Σ_{x_i = 1} W_i), h0 = (b − Σ_i W_i)/2 (half the row additions).
+   * θ of one configuration (written at offset o) and its visible term Σ a_i σ_i (re, im), from the
+   * up spins only: θ = b + Σ_i σ_i W_i = 2·(h0 + Σ_{x_i = 1} W_i), h0 = (b − Σ_i W_i)/2 (half the
+   * row additions of the ±1 sum).
    */
-  private theta(p: HostTables, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array): [number, number] {
+  private theta(p: HostTables, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array, o: number): [number, number] {
     const N = this.nSites;
     const M = this.nHidden;
     const complex = this.complex;
     const { aRe, aIm, WRe, WIm } = p;
-    thRe.set(p.h0Re);
-    if (complex) thIm.set(p.h0Im);
+    thRe.set(p.h0Re, o);
+    if (complex) thIm.set(p.h0Im, o);
     let vr = 0;
     let vi = 0;
     for (let i = 0; i < N; i++) {
       if (!x[off + i]) continue;
-      const r = i * M;
+      const r = i * M - o;
       vr += aRe[i];
       vi += aIm[i];
-      for (let j = 0; j < M; j++) thRe[j] += WRe[r + j];
-      if (complex) for (let j = 0; j < M; j++) thIm[j] += WIm[r + j];
+      for (let j = o; j < o + M; j++) thRe[j] += WRe[r + j];
+      if (complex) for (let j = o; j < o + M; j++) thIm[j] += WIm[r + j];
     }
-    for (let j = 0; j < M; j++) thRe[j] *= 2;
-    if (complex) for (let j = 0; j < M; j++) thIm[j] *= 2;
+    for (let j = o; j < o + M; j++) thRe[j] *= 2;
+    if (complex) for (let j = o; j < o + M; j++) thIm[j] *= 2;
     return [2 * vr - p.aSumRe, 2 * vi - p.aSumIm];
+  }
+
+  /**
+   * θ, E (HiddenKernel) and the two parts of log ψ of `count` configurations (at most
+   * `tableBatch` at a time). The local energies of a step evaluate the parents, then their
+   * connected configurations from the parents' tables, and SR their O_k: the tables of the last
+   * batch are kept, with a copy of its configurations compared byte by byte, so that θ is computed
+   * once per configuration and step.
+   */
+  private tablesOf(configs: Uint8Array, count: number): BatchTables {
+    const p = this.hostParams();
+    const N = this.nSites;
+    const M = this.nHidden;
+    const t = this.tables;
+    if (t.host === p && t.count === count && bytesEqual(t.x, configs, count * N)) return t;
+    if (t.visRe.length < count) {
+      const cap = Math.min(this.tableBatch, Math.max(count, 2 * t.visRe.length));
+      t.x = new Uint8Array(cap * N);
+      for (const k of ['thRe', 'thIm', 'eRe', 'eIm'] as const) t[k] = new Float64Array(cap * M);
+      for (const k of ['visRe', 'visIm', 'hidRe', 'hidIm'] as const) t[k] = new Float64Array(cap);
+    }
+    const kern = this.kernel!;
+    for (let b = 0; b < count; b++) {
+      const [vr, vi] = this.theta(p, configs, b * N, t.thRe, t.thIm, b * M);
+      kern.exact(t.thRe, t.thIm, t.eRe, t.eIm, b * M);
+      t.visRe[b] = vr;
+      t.visIm[b] = vi;
+      t.hidRe[b] = kern.re;
+      t.hidIm[b] = kern.im;
+    }
+    t.x.set(configs.subarray(0, count * N));
+    t.count = count;
+    t.host = p;
+    return t;
   }
 
   private signPhase(x: Uint8Array, off: number): number {
@@ -717,21 +785,17 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   }
 
   evaluate(configs: Uint8Array, count: number): HostLogPsi {
-    const p = this.hostParams();
-    const kern = this.kernel!;
     const N = this.nSites;
-    const M = this.nHidden;
     const logAmp = new Float64Array(count);
     const phase = new Float64Array(count);
-    const thRe = new Float64Array(M);
-    const thIm = new Float64Array(M);
-    const eRe = new Float64Array(M);
-    const eIm = new Float64Array(M);
-    for (let b = 0; b < count; b++) {
-      const [vr, vi] = this.theta(p, configs, b * N, thRe, thIm);
-      kern.exact(thRe, thIm, eRe, eIm, 0);
-      logAmp[b] = vr + kern.re;
-      phase[b] = this.complex ? vi + kern.im + this.signPhase(configs, b * N) : this.signPhase(configs, b * N);
+    for (let start = 0; start < count; start += this.tableBatch) {
+      const m = Math.min(this.tableBatch, count - start);
+      const t = this.tablesOf(configs.subarray(start * N, (start + m) * N), m);
+      for (let b = 0; b < m; b++) {
+        const sp = this.signPhase(configs, (start + b) * N);
+        logAmp[start + b] = t.visRe[b] + t.hidRe[b];
+        phase[start + b] = this.complex ? t.visIm[b] + t.hidIm[b] + sp : sp;
+      }
     }
     return { logAmp, phase };
   }
@@ -748,42 +812,74 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     const K = conn.offsets[conn.count];
     const logAmp = new Float64Array(K);
     const phase = new Float64Array(K);
-    const thRe = new Float64Array(M);
-    const thIm = new Float64Array(M);
-    const eRe = new Float64Array(M);
-    const eIm = new Float64Array(M);
     const { sites, sig } = kern;
-    for (let q = 0; q < conn.count; q++) {
-      if (conn.offsets[q + 1] === conn.offsets[q]) continue;
-      const [vr, vi] = this.theta(p, parents, q * N, thRe, thIm);
-      kern.exact(thRe, thIm, eRe, eIm, 0);
-      const own = [kern.re, kern.im];
-      for (let k = conn.offsets[q]; k < conn.offsets[q + 1]; k++) {
-        let nf = 0;
-        let dvr = 0;
-        let dvi = 0;
-        for (let i = 0; i < N; i++) {
-          const xi = parents[q * N + i];
-          if (conn.configs[k * N + i] === xi) continue;
-          const s = xi ? 1 : -1;
-          sites[nf] = i;
-          sig[nf++] = s;
-          dvr -= 2 * s * p.aRe[i];
-          dvi -= 2 * s * p.aIm[i];
+    for (let start = 0; start < conn.count; start += this.tableBatch) {
+      const m = Math.min(this.tableBatch, conn.count - start);
+      const t = this.tablesOf(parents.subarray(start * N, (start + m) * N), m);
+      for (let q = start; q < start + m; q++) {
+        const b = q - start;
+        for (let k = conn.offsets[q]; k < conn.offsets[q + 1]; k++) {
+          let nf = 0;
+          let dvr = 0;
+          let dvi = 0;
+          for (let i = 0; i < N; i++) {
+            const xi = parents[q * N + i];
+            if (conn.configs[k * N + i] === xi) continue;
+            const s = xi ? 1 : -1;
+            sites[nf] = i;
+            sig[nf++] = s;
+            dvr -= 2 * s * p.aRe[i];
+            dvi -= 2 * s * p.aIm[i];
+          }
+          let hr = t.hidRe[b];
+          let hi = t.hidIm[b];
+          if (nf > 0) {
+            kern.flipped(t.thRe, t.thIm, t.eRe, t.eIm, b * M, nf, true);
+            hr = kern.re;
+            hi = kern.im;
+          }
+          logAmp[k] = t.visRe[b] + dvr + hr;
+          const sp = this.signPhase(conn.configs, k * N);
+          phase[k] = this.complex ? t.visIm[b] + dvi + hi + sp : sp;
         }
-        let hr = own[0];
-        let hi = own[1];
-        if (nf > 0) {
-          kern.flipped(thRe, thIm, eRe, eIm, 0, nf, true);
-          hr = kern.re;
-          hi = kern.im;
-        }
-        logAmp[k] = vr + dvr + hr;
-        const sp = this.signPhase(conn.configs, k * N);
-        phase[k] = this.complex ? vi + dvi + hi + sp : sp;
       }
     }
     return { logAmp, phase };
+  }
+
+  /**
+   * tanh θ_j from the table at offset o: (1 − E)/(1 + E) with E = e^{−2θ}, or directly (with
+   * s = sign Re θ, u = e^{−2|Re θ|}) where E is not kept.
+   */
+  private tanhTheta(t: BatchTables, o: number, tr: Float64Array, ti: Float64Array): void {
+    for (let j = 0; j < this.nHidden; j++) {
+      const er = t.eRe[o + j];
+      if (!this.complex) {
+        if (er === er) {
+          tr[j] = (1 - er) / (1 + er);
+        } else {
+          const x = t.thRe[o + j];
+          const u = Math.exp(-2 * Math.abs(x));
+          tr[j] = ((x > 0 ? 1 : -1) * (1 - u)) / (1 + u);
+        }
+        ti[j] = 0;
+        continue;
+      }
+      const ei = t.eIm[o + j];
+      if (er === er) {
+        const den = (1 + er) * (1 + er) + ei * ei;
+        tr[j] = (1 - er * er - ei * ei) / den;
+        ti[j] = (-2 * ei) / den;
+      } else {
+        const x = t.thRe[o + j];
+        const y = t.thIm[o + j];
+        const s = x > 0 ? 1 : -1;
+        const u = Math.exp(-2 * s * x);
+        const den = 1 + 2 * u * Math.cos(2 * y) + u * u;
+        tr[j] = (s * (1 - u * u)) / den;
+        ti[j] = (2 * u * Math.sin(2 * y)) / den;
+      }
+    }
   }
 
   /**
@@ -792,33 +888,19 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
    * ∂/∂a_i = σ_i, ∂/∂b_j = tanh θ_j, ∂/∂W_ij = σ_i tanh θ_j.
    */
   logDerivatives(configs: Uint8Array, count: number): LogDerivatives {
-    const p = this.hostParams();
     const N = this.nSites;
     const M = this.nHidden;
     const P = this.nParams;
     const re = new Float64Array(count * P);
     const im = new Float64Array(count * P);
-    const thRe = new Float64Array(M);
-    const thIm = new Float64Array(M);
     const tr = new Float64Array(M);
     const ti = new Float64Array(M);
+    let t: BatchTables | null = null;
     for (let b = 0; b < count; b++) {
       const off = b * N;
-      this.theta(p, configs, off, thRe, thIm);
-      for (let j = 0; j < M; j++) {
-        const x = thRe[j];
-        const s = x > 0 ? 1 : -1;
-        const u = Math.exp(-2 * s * x);
-        if (this.complex) {
-          const c2 = Math.cos(2 * thIm[j]);
-          const den = 1 + 2 * u * c2 + u * u;
-          tr[j] = (s * (1 - u * u)) / den;
-          ti[j] = (2 * u * Math.sin(2 * thIm[j])) / den;
-        } else {
-          tr[j] = (s * (1 - u)) / (1 + u);
-          ti[j] = 0;
-        }
-      }
+      const tb = b % this.tableBatch;
+      if (tb === 0) t = this.tablesOf(configs.subarray(off, Math.min(count, b + this.tableBatch) * N), Math.min(this.tableBatch, count - b));
+      this.tanhTheta(t!, tb * M, tr, ti);
       const row = b * P;
       if (this.perms) {
         this.symmetricRow(configs, off, tr, ti, re, im, row);
@@ -935,8 +1017,8 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   }
 
   /** @internal used by the walkers */
-  initTheta(p: HostTables, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array): [number, number] {
-    return this.theta(p, x, off, thRe, thIm);
+  initTheta(p: HostTables, x: Uint8Array, off: number, thRe: Float64Array, thIm: Float64Array, o: number): [number, number] {
+    return this.theta(p, x, off, thRe, thIm, o);
   }
 }
 
@@ -973,7 +1055,7 @@ class RbmWalkers implements MarkovWalkers {
     this.eIm = new Float64Array(cm);
     this.hid = new Float64Array(chains);
     for (let c = 0; c < chains; c++) {
-      rbm.initTheta(p, configs, c * N, this.thRe.subarray(c * M, (c + 1) * M), this.thIm.subarray(c * M, (c + 1) * M));
+      rbm.initTheta(p, configs, c * N, this.thRe, this.thIm, c * M);
       this.kern.exact(this.thRe, this.thIm, this.eRe, this.eIm, c * M);
       this.hid[c] = this.kern.re;
     }
