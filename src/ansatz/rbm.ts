@@ -480,8 +480,8 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
   private host: HostTables | null = null;
   private kernel: HiddenKernel | null = null;
   private hostIds: unknown[] = [];
-  /** symmetry permutations flattened, perm g at g·N (null: plain RBM) */
-  private readonly permFlat: Int32Array | null;
+  /** symmetry permutations transposed, g(i) at i·|G| + g (null: plain RBM) */
+  private readonly permT: Int32Array | null;
   /** θ tables of the last batch (`tablesOf`), and the most configurations it holds */
   private readonly tables: BatchTables = emptyTables();
   private readonly tableBatch: number;
@@ -505,7 +505,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     const M = perms ? alpha * perms.length : Math.round(alpha * N);
     if (!(alpha > 0) || M < 1) throw new Error(`rbm: alpha must give at least one hidden unit, got alpha=${alpha}`);
     this.perms = perms;
-    this.permFlat = perms ? Int32Array.from(perms.flat()) : null;
+    this.permT = perms ? Int32Array.from({ length: N * perms.length }, (_, k) => perms[k % perms.length][Math.floor(k / perms.length)]) : null;
     this.sigmaRow = new Float64Array(N);
     this.tableBatch = Math.max(1, Math.floor(TABLE_ENTRIES / M));
     this.nSites = N;
@@ -950,7 +950,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
    */
   private symmetricRow(x: Uint8Array, off: number, tr: Float64Array, ti: Float64Array, re: Float64Array, im: Float64Array, row: number): void {
     const N = this.nSites;
-    const perm = this.permFlat!;
+    const perm = this.permT!;
     const G = perm.length / N;
     const A = this.alpha;
     const sg = this.sigmaRow;
@@ -968,15 +968,22 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
     for (let f = 0; f < A; f++) {
       let sr = 0;
       let si = 0;
-      const o = oW + f * N; // the row is fresh zeros: accumulate in place
+      const fg = f * G;
       for (let gi = 0; gi < G; gi++) {
-        const t = tr[f * G + gi];
-        const u = ti[f * G + gi];
-        sr += t;
-        si += u;
-        const pg = gi * N;
-        for (let i = 0; i < N; i++) re[o + i] += sg[perm[pg + i]] * t;
-        if (this.complex) for (let i = 0; i < N; i++) im[o + i] += sg[perm[pg + i]] * u;
+        sr += tr[fg + gi];
+        si += ti[fg + gi];
+      }
+      const o = oW + f * N;
+      for (let i = 0; i < N; i++) {
+        // Σ_g σ_{g(i)} tanh θ_{f,g}, with the permutations transposed (permT[i·G + g] = g(i))
+        const pi = i * G;
+        let wr = 0;
+        for (let gi = 0; gi < G; gi++) wr += sg[perm[pi + gi]] * tr[fg + gi];
+        re[o + i] = wr;
+        if (!this.complex) continue;
+        let wi = 0;
+        for (let gi = 0; gi < G; gi++) wi += sg[perm[pi + gi]] * ti[fg + gi];
+        im[o + i] = wi;
       }
       re[oB + f] = sr;
       im[oB + f] = si;
