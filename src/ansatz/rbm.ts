@@ -137,27 +137,31 @@ export function argOf2Cosh(x: number, y: number): number {
  * Σ_j log 2cosh θ_j of one configuration from its θ table, and the same sum after flipping any
  * set of sites, in O(M) per flipped site and without a transcendental function per hidden unit.
  *
- * Per hidden unit the table holds θ_j and E_j = e^{−2θ_j} (complex for a complex RBM). With
- * log 2cosh θ = θ + log(1 + E) and log max(1, |E|) = max(0, −2 Re θ):
+ * Per hidden unit the table holds θ_j and E_j = e^{−2θ_j} (complex for a complex RBM), and per
+ * configuration Σ_j θ_j. Since log 2cosh θ = θ + log(1 + E),
  *
- *   Re log 2cosh θ = |Re θ| + log g,   Im log 2cosh θ = Im θ + arg g,   g = (1 + E)/max(1, |E|)
+ *   Σ_j log 2cosh θ_j = Σ_j θ_j + log Π_j (1 + E_j)        (imaginary part mod 2π),
  *
- * (mod 2π; |g| ≤ 2), so the sum over units needs one log (and one atan2 for the phase) per block
- * of 64 units: Π g over a block cannot overflow. No branch depends on the sign of θ (measured:
- * mispredicted sign branches made the kernel ~3× slower).
+ * one log (and one atan2 for the phase) per block of units, and no branch on the sign of θ
+ * (measured: mispredicted sign branches made an earlier version ~3× slower). Real factors are
+ * ≥ 1, so a block of 32 can only overflow; complex ones are ≳ 1e-16 unless θ sits on a zero of
+ * cosh, so a block of 16 cannot underflow. A block that overflows (or meets an E that is not
+ * kept, see below) is redone per unit in the bounded form
+ *   Re log 2cosh θ = |Re θ| + log|g|,  Im = Im θ + arg g,  g = (1 + E)/max(1, |E|)  (|g| ≤ 2),
+ * or directly with exp, cos and sin.
  *
  * Flipping sites F (spins σ_f before the flip) gives θ'_j = θ_j − d_j with d_j = 2 Σ_f σ_f W_{f j},
- * so E'_j = E_j · e^{2 d_j} and e^{2d} = Π_f e^{4 σ_f W_{f j}} is a product of the flip tables
- * ep = e^{4W}, en = e^{−4W} (computed once per parameter update). Products keep the relative
- * precision (unlike cosh(θ−d)/cosh θ = cosh d − tanh θ · sinh d, which cancels when |θ| is large).
- * E is kept only while it is a normal number well inside the float64 range (|Re θ| ≲ 170–340);
- * otherwise E is NaN and that unit is computed directly (exp, cos, sin), as are all units when
- * the partial products of the tables could overflow (|flips|·max|4W| > 600, e.g. weights ≈ 100).
+ * so E'_j = E_j·e^{2d_j}, e^{2d} = Π_f e^{4σ_f W_{f j}} a product of the flip tables ep = e^{4W},
+ * en = e^{−4W} (computed once per parameter update), and Σθ' = Σθ − Σ_j d_j with the row sums of
+ * W. Products keep the relative precision (unlike cosh(θ−d)/cosh θ = cosh d − tanh θ·sinh d, which
+ * cancels when |θ| is large). E is kept only while it is a normal number well inside the float64
+ * range (|Re θ| ≲ 170–340); otherwise it is NaN and that unit is computed directly, as are all
+ * units when partial products of the tables could overflow (|flips|·max|4W| > 600).
  *
  * Measured (symmetric real RBM α = 2, N = 40, TFIM, M = 1000 samples): the per-unit
- * exp + log1p of the direct formula was ~70% of a VMC step.
+ * exp + log1p of the direct formula was ~70% of a VMC step; this kernel evaluates a single flip
+ * in ~3 ns per hidden unit.
  */
-/** units per product: real factors 1 + E' ≥ 1; complex ones can be small near zeros of cosh */
 const BLOCK_RE = 32;
 const BLOCK_CX = 16;
 /** E (real) is kept while 1e-300 < E < 1e300; |E|² (complex) while 1e-290 < |E|² < 1e290 */
@@ -170,19 +174,25 @@ export class HiddenKernel {
   /** result of the last `exact` or `flipped`: Σ_j log 2cosh θ_j (real and imaginary parts) */
   re = 0;
   im = 0;
+  /** Σ_j θ_j after the last `exact` or `apply` (to be kept with the table) */
+  sumRe = 0;
+  sumIm = 0;
   /** flipped sites and their spins σ (before the flip), filled by the caller; count passed as k */
   readonly sites: Int32Array;
   readonly sig: Float64Array;
   /** a row of zeros (W) and of ones (e^{4W}): no flip (`exact`) */
   private readonly zeros: Float64Array;
   private readonly ones: Float64Array;
+  /** row sums Σ_j W_ij */
+  private readonly rowRe: Float64Array;
+  private readonly rowIm: Float64Array;
   /** scratch: Σ 2σ_f W_f· and Π e^{4σ_f W_f·} over the flipped sites (more than one) */
   private readonly dRe: Float64Array;
   private readonly dIm: Float64Array;
   private readonly fRe: Float64Array;
   private readonly fIm: Float64Array;
-  /** the rows of the current move (see `selectRows`) */
-  private readonly rows: { wRe: Float64Array; wIm: Float64Array; fRe: Float64Array; fIm: Float64Array; r: number; c: number };
+  /** the rows of the current move (see `selectRows`) and Σ_j c·w_j */
+  private readonly rows: { wRe: Float64Array; wIm: Float64Array; fRe: Float64Array; fIm: Float64Array; r: number; c: number; dRe: number; dIm: number };
   /** largest number of flipped sites whose table products cannot overflow */
   private readonly maxFlips: number;
 
@@ -196,22 +206,38 @@ export class HiddenKernel {
     this.sig = new Float64Array(nSites);
     this.zeros = new Float64Array(M);
     this.ones = new Float64Array(M).fill(1);
+    this.rowRe = new Float64Array(nSites);
+    this.rowIm = new Float64Array(nSites);
+    for (let i = 0; i < nSites; i++) {
+      for (let j = 0; j < M; j++) {
+        this.rowRe[i] += p.WRe[i * M + j];
+        this.rowIm[i] += p.WIm[i * M + j];
+      }
+    }
     this.dRe = new Float64Array(M);
     this.dIm = new Float64Array(M);
     this.fRe = new Float64Array(M);
     this.fIm = new Float64Array(M);
-    this.rows = { wRe: p.WRe, wIm: p.WIm, fRe: p.epRe, fIm: p.epIm, r: 0, c: 0 };
+    this.rows = { wRe: p.WRe, wIm: p.WIm, fRe: p.epRe, fIm: p.epIm, r: 0, c: 0, dRe: 0, dIm: 0 };
     let wmax = 0;
     for (let k = 0; k < p.WRe.length; k++) wmax = Math.max(wmax, Math.abs(p.WRe[k]));
     this.maxFlips = wmax > 0 ? Math.floor(600 / (4 * wmax)) : nSites;
   }
 
-  /** E from θ (at offset o of the four arrays); sets re, and im when `withPhase`. */
+  /** E and Σθ from θ (at offset o of the four arrays); sets re (and im when `withPhase`), sumRe, sumIm. */
   exact(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, withPhase = true): void {
     this.directE(thRe, thIm, eRe, eIm, o, this.M);
-    const { ones, zeros } = this;
-    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, zeros, zeros, 0, 0, ones, zeros, 0, false, withPhase);
-    else this.sumReal(thRe, eRe, o, zeros, 0, 0, ones, 0, false);
+    let sr = 0;
+    let si = 0;
+    for (let j = o; j < o + this.M; j++) sr += thRe[j];
+    if (this.complex) for (let j = o; j < o + this.M; j++) si += thIm[j];
+    this.sumRe = sr;
+    this.sumIm = si;
+    const { ones, zeros, rows } = this;
+    rows.dRe = 0;
+    rows.dIm = 0;
+    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, sr, si, zeros, zeros, 0, 0, ones, zeros, false, withPhase);
+    else this.sumReal(thRe, eRe, o, sr, zeros, 0, 0, ones, false);
   }
 
   /** E_j = e^{−2θ_j} computed directly (NaN outside the kept range) for `n` units from offset o. */
@@ -230,19 +256,23 @@ export class HiddenKernel {
 
   /**
    * Σ_j log 2cosh θ'_j after flipping `this.sites[0..k)` of the configuration whose θ, E are at
-   * offset o (the table is only read); sets re, and im when `withPhase`.
+   * offset o and whose Σθ is (sRe, sIm); the table is only read. Sets re, and im when `withPhase`.
    */
-  flipped(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number, withPhase: boolean): void {
+  flipped(
+    thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, sRe: number, sIm: number,
+    k: number, withPhase: boolean,
+  ): void {
     this.selectRows(k);
-    const { wRe, wIm, fRe, fIm, r, c } = this.rows;
+    const { wRe, wIm, fRe, fIm, r, c, dRe, dIm } = this.rows;
     const direct = k > this.maxFlips;
-    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, wRe, wIm, r, c, fRe, fIm, r, direct, withPhase);
-    else this.sumReal(thRe, eRe, o, wRe, r, c, fRe, r, direct);
+    if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, sRe - dRe, sIm - dIm, wRe, wIm, r, c, fRe, fIm, direct, withPhase);
+    else this.sumReal(thRe, eRe, o, sRe - dRe, wRe, r, c, fRe, direct);
   }
 
   /**
    * A move is θ' = θ − c·w[r + ·], E' = E·f[r + ·]: for one flipped site its rows of W and of the
-   * flip tables (c = 2σ), for more sites w = Σ_f 2σ_f W_f·, f = Π_f e^{4σ_f W_f·} (r = 0, c = 1).
+   * flip tables (c = 2σ), for more sites w = Σ_f 2σ_f W_f·, f = Π_f e^{4σ_f W_f·} (r = 0, c = 1);
+   * rows.dRe/dIm = Σ_j c·w_j.
    */
   private selectRows(k: number): void {
     const { p, sites, sig, rows } = this;
@@ -256,27 +286,34 @@ export class HiddenKernel {
       rows.c = 1;
       return;
     }
+    const s = sites[0];
     rows.wRe = p.WRe;
     rows.wIm = p.WIm;
     rows.fRe = sig[0] > 0 ? p.epRe : p.enRe;
     rows.fIm = sig[0] > 0 ? p.epIm : p.enIm;
-    rows.r = sites[0] * this.M;
+    rows.r = s * this.M;
     rows.c = 2 * sig[0];
+    rows.dRe = rows.c * this.rowRe[s];
+    rows.dIm = rows.c * this.rowIm[s];
   }
 
-  /** dRe/dIm = Σ_f 2σ_f W_f·, fRe/fIm = Π_f e^{4σ_f W_f·} over the k flipped sites */
+  /** dRe/dIm = Σ_f 2σ_f W_f·, fRe/fIm = Π_f e^{4σ_f W_f·} over the k flipped sites, and their sums */
   private accumulate(k: number): void {
-    const { M, p, sites, sig, dRe, dIm, fRe, fIm } = this;
+    const { M, p, sites, sig, dRe, dIm, fRe, fIm, rows } = this;
     const { WRe, WIm } = p;
     dRe.fill(0);
     dIm.fill(0);
     fRe.fill(1);
     fIm.fill(0);
+    rows.dRe = 0;
+    rows.dIm = 0;
     for (let f = 0; f < k; f++) {
       const r = sites[f] * M;
       const c = 2 * sig[f];
       const aRe = sig[f] > 0 ? p.epRe : p.enRe;
       const aIm = sig[f] > 0 ? p.epIm : p.enIm;
+      rows.dRe += c * this.rowRe[sites[f]];
+      rows.dIm += c * this.rowIm[sites[f]];
       for (let j = 0; j < M; j++) dRe[j] += c * WRe[r + j];
       if (!this.complex) {
         for (let j = 0; j < M; j++) fRe[j] *= aRe[r + j];
@@ -293,62 +330,60 @@ export class HiddenKernel {
     }
   }
 
-  /** Σ_j log 2cosh θ'_j, θ' = θ − c·w[rw + ·], E' = E·f[rf + ·] (real RBM) */
-  private sumReal(thRe: Float64Array, eRe: Float64Array, o: number, w: Float64Array, rw: number, c: number, f: Float64Array, rf: number, direct: boolean): void {
+  /** Σ_j log 2cosh θ'_j for θ' = θ − c·w[r + ·] with Σθ' = lin, E' = E·f[r + ·] (real RBM). */
+  private sumReal(thRe: Float64Array, eRe: Float64Array, o: number, lin: number, w: Float64Array, r: number, c: number, f: Float64Array, direct: boolean): void {
     const { M } = this;
-    let acc = 0;
+    let acc = lin;
     for (let j0 = 0; j0 < M; j0 += BLOCK_RE) {
       const j1 = Math.min(M, j0 + BLOCK_RE);
-      // fast: Σ θ' + log Π (1 + E') (every factor ≥ 1, so the product only can overflow)
-      let lin = 0;
-      let prod = 1;
-      for (let j = j0; j < j1; j++) {
-        lin += thRe[o + j] - c * w[rw + j];
-        prod *= 1 + eRe[o + j] * f[rf + j];
+      // fast: log Π (1 + E'), two products for instruction-level parallelism
+      let p0 = 1;
+      let p1 = 1;
+      let j = j0;
+      for (; j + 1 < j1; j += 2) {
+        p0 *= 1 + eRe[o + j] * f[r + j];
+        p1 *= 1 + eRe[o + j + 1] * f[r + j + 1];
       }
+      if (j < j1) p0 *= 1 + eRe[o + j] * f[r + j];
+      const prod = p0 * p1;
       if (!direct && prod < E_MAX) {
-        acc += lin + Math.log(prod);
+        acc += Math.log(prod);
         continue;
       }
-      // safe: Σ |θ'| + log Π g, g = (1 + E')/max(1, E') = 1 + e^{−2|θ'|} (directly when E' is not kept)
-      lin = 0;
-      prod = 1;
-      for (let j = j0; j < j1; j++) {
-        const ax2 = Math.abs(thRe[o + j] - c * w[rw + j]);
-        const v = eRe[o + j] * f[rf + j];
-        prod *= !direct && v > E_MIN && v < E_MAX ? (1 + v) / Math.max(1, v) : 1 + Math.exp(-2 * ax2);
-        lin += ax2;
+      // safe: Σ (|θ'| − θ') + log Π g, g = (1 + E')/max(1, E') = 1 + e^{−2|θ'|} (directly when E' is not kept)
+      let corr = 0;
+      let pg = 1;
+      for (j = j0; j < j1; j++) {
+        const x2 = thRe[o + j] - c * w[r + j];
+        const v = eRe[o + j] * f[r + j];
+        pg *= !direct && v > E_MIN && v < E_MAX ? (1 + v) / Math.max(1, v) : 1 + Math.exp(-2 * Math.abs(x2));
+        corr += Math.abs(x2) - x2;
       }
-      acc += lin + Math.log(prod);
+      acc += corr + Math.log(pg);
     }
     this.re = acc;
     this.im = 0;
   }
 
-  /** The same for a complex RBM; the phase only when `withPhase`. */
+  /** The same for a complex RBM (Σθ' = lin + i·linIm); the phase only when `withPhase`. */
   private sumComplex(
-    thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number,
-    wRe: Float64Array, wIm: Float64Array, rw: number, c: number, fRe: Float64Array, fIm: Float64Array, rf: number,
+    thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, lin: number, linIm: number,
+    wRe: Float64Array, wIm: Float64Array, r: number, c: number, fRe: Float64Array, fIm: Float64Array,
     direct: boolean, withPhase: boolean,
   ): void {
     const { M } = this;
-    let acc = 0;
-    let arg = 0;
+    let acc = lin;
+    let arg = linIm;
     for (let j0 = 0; j0 < M; j0 += BLOCK_CX) {
       const j1 = Math.min(M, j0 + BLOCK_CX);
-      // fast: Σ θ' + log Π (1 + E'), complex; |1 + E'| ≳ 1e-16 unless θ' sits on a zero of
-      // cosh, so 16 factors cannot underflow, and an overflow (or NaN E) is seen in the result
-      let lin = 0;
-      let linIm = 0;
+      // fast: log Π (1 + E'), complex
       let pr = 1;
       let pi = 0;
       for (let j = j0; j < j1; j++) {
-        lin += thRe[o + j] - c * wRe[rw + j];
-        linIm += thIm[o + j] - c * wIm[rw + j];
         const er = eRe[o + j];
         const ei = eIm[o + j];
-        const fr = fRe[rf + j];
-        const fi = fIm[rf + j];
+        const fr = fRe[r + j];
+        const fi = fIm[r + j];
         const gr = 1 + er * fr - ei * fi;
         const gi = er * fi + ei * fr;
         const t = pr * gr - pi * gi;
@@ -357,38 +392,38 @@ export class HiddenKernel {
       }
       const mag = Math.hypot(pr, pi);
       if (!direct && mag > E_MIN && mag < E_MAX) {
-        acc += lin + Math.log(mag);
-        if (withPhase) arg += linIm + Math.atan2(pi, pr);
+        acc += Math.log(mag);
+        if (withPhase) arg += Math.atan2(pi, pr);
         continue;
       }
       // safe: per unit g = (1 + E')/max(1, |E'|) with Im log 2cosh θ' = Im θ' + arg g, or directly
-      // g = 1 + e^{−2sθ'} (s = sign Re θ') with Im log 2cosh θ' = s·Im θ' + arg g
-      lin = 0;
-      linIm = 0;
+      // g = 1 + e^{−2sθ'} (s = sign Re θ') with Im log 2cosh θ' = s·Im θ' + arg g; the sums carry
+      // corrections to the Σθ' already counted
+      let corr = 0;
+      let corrIm = 0;
       pr = 1;
       pi = 0;
       for (let j = j0; j < j1; j++) {
-        const x2 = thRe[o + j] - c * wRe[rw + j];
-        const y2 = thIm[o + j] - c * wIm[rw + j];
+        const x2 = thRe[o + j] - c * wRe[r + j];
+        const y2 = thIm[o + j] - c * wIm[r + j];
         const er = eRe[o + j];
         const ei = eIm[o + j];
-        const fr = fRe[rf + j];
-        const fi = fIm[rf + j];
+        const fr = fRe[r + j];
+        const fi = fIm[r + j];
         const vr = er * fr - ei * fi;
         const vi = er * fi + ei * fr;
         const m = vr * vr + vi * vi;
         let gr: number;
         let gi: number;
-        lin += Math.abs(x2);
+        corr += Math.abs(x2) - x2;
         if (!direct && m > E2_MIN && m < E2_MAX) {
           const n = Math.sqrt(Math.max(1, m));
-          linIm += y2;
           gr = (1 + vr) / n;
           gi = vi / n;
         } else {
           const s = x2 > 0 ? 1 : -1;
           const u = Math.exp(-2 * Math.abs(x2));
-          linIm += s * y2;
+          corrIm += (s - 1) * y2;
           gr = 1 + u * Math.cos(2 * y2);
           gi = -s * u * Math.sin(2 * y2);
         }
@@ -396,29 +431,32 @@ export class HiddenKernel {
         pi = pr * gi + pi * gr;
         pr = t;
       }
-      acc += lin + Math.log(Math.hypot(pr, pi));
-      arg += linIm + Math.atan2(pi, pr);
+      acc += corr + Math.log(Math.hypot(pr, pi));
+      arg += corrIm + Math.atan2(pi, pr);
     }
     this.re = acc;
     this.im = withPhase ? arg : 0;
   }
 
-  /** Applies the flip of `this.sites[0..k)` to the table at offset o (θ and E in place). */
+  /** Applies the flip of `this.sites[0..k)` to the table at offset o (θ and E in place); sets sumRe, sumIm. */
   apply(thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, k: number): void {
     const M = this.M;
     this.selectRows(k);
     const { wRe, wIm, fRe, fIm, r, c } = this.rows;
     // E that leaves the range where it is kept (or unsafe products) is recomputed from θ
     const direct = k > this.maxFlips;
+    let sr = 0;
+    let si = 0;
     for (let j = 0; j < M; j++) {
-      thRe[o + j] -= c * wRe[r + j];
+      const x = (thRe[o + j] -= c * wRe[r + j]);
+      sr += x;
       if (!this.complex) {
         const v = eRe[o + j] * fRe[r + j];
         eRe[o + j] = v;
         if (direct || !(v > E_MIN && v < E_MAX)) this.directE(thRe, thIm, eRe, eIm, o + j, 1);
         continue;
       }
-      thIm[o + j] -= c * wIm[r + j];
+      si += thIm[o + j] -= c * wIm[r + j];
       const er = eRe[o + j];
       const ei = eIm[o + j];
       const vr = er * fRe[r + j] - ei * fIm[r + j];
@@ -428,6 +466,8 @@ export class HiddenKernel {
       const m = vr * vr + vi * vi;
       if (direct || !(m > E2_MIN && m < E2_MAX)) this.directE(thRe, thIm, eRe, eIm, o + j, 1);
     }
+    this.sumRe = sr;
+    this.sumIm = si;
   }
 }
 
@@ -441,7 +481,9 @@ interface BatchTables {
   thIm: Float64Array;
   eRe: Float64Array;
   eIm: Float64Array;
-  /** Σ a_i σ_i and Σ_j log 2cosh θ_j (re, im) */
+  /** Σ_j θ_j, Σ a_i σ_i and Σ_j log 2cosh θ_j (re, im) */
+  sumRe: Float64Array;
+  sumIm: Float64Array;
   visRe: Float64Array;
   visIm: Float64Array;
   hidRe: Float64Array;
@@ -453,7 +495,7 @@ const TABLE_ENTRIES = 1 << 19;
 
 function emptyTables(): BatchTables {
   const z = new Float64Array(0);
-  return { x: new Uint8Array(0), count: 0, host: null, thRe: z, thIm: z, eRe: z, eIm: z, visRe: z, visIm: z, hidRe: z, hidIm: z };
+  return { x: new Uint8Array(0), count: 0, host: null, thRe: z, thIm: z, eRe: z, eIm: z, sumRe: z, sumIm: z, visRe: z, visIm: z, hidRe: z, hidIm: z };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array, n: number): boolean {
@@ -761,7 +803,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
       const cap = Math.min(this.tableBatch, Math.max(count, 2 * t.visRe.length));
       t.x = new Uint8Array(cap * N);
       for (const k of ['thRe', 'thIm', 'eRe', 'eIm'] as const) t[k] = new Float64Array(cap * M);
-      for (const k of ['visRe', 'visIm', 'hidRe', 'hidIm'] as const) t[k] = new Float64Array(cap);
+      for (const k of ['sumRe', 'sumIm', 'visRe', 'visIm', 'hidRe', 'hidIm'] as const) t[k] = new Float64Array(cap);
     }
     const kern = this.kernel!;
     for (let b = 0; b < count; b++) {
@@ -771,6 +813,8 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
       t.visIm[b] = vi;
       t.hidRe[b] = kern.re;
       t.hidIm[b] = kern.im;
+      t.sumRe[b] = kern.sumRe;
+      t.sumIm[b] = kern.sumIm;
     }
     t.x.set(configs.subarray(0, count * N));
     t.count = count;
@@ -834,7 +878,7 @@ export class Rbm implements LocalUpdateWavefunction, AnalyticLogDerivatives {
           let hr = t.hidRe[b];
           let hi = t.hidIm[b];
           if (nf > 0) {
-            kern.flipped(t.thRe, t.thIm, t.eRe, t.eIm, b * M, nf, true);
+            kern.flipped(t.thRe, t.thIm, t.eRe, t.eIm, b * M, t.sumRe[b], t.sumIm[b], nf, true);
             hr = kern.re;
             hi = kern.im;
           }
@@ -1039,7 +1083,9 @@ class RbmWalkers implements MarkovWalkers {
   private readonly thIm: Float64Array;
   private readonly eRe: Float64Array;
   private readonly eIm: Float64Array;
-  /** Σ_j log|2cosh θ_j| of each chain's configuration, and of the last proposal */
+  /** Σ_j θ_j and Σ_j log|2cosh θ_j| of each chain's configuration, and the latter for the last proposal */
+  private readonly sumRe: Float64Array;
+  private readonly sumIm: Float64Array;
   private readonly hid: Float64Array;
   private propHid = 0;
   private readonly kern: HiddenKernel;
@@ -1061,10 +1107,14 @@ class RbmWalkers implements MarkovWalkers {
     this.eRe = new Float64Array(chains * M);
     this.eIm = new Float64Array(cm);
     this.hid = new Float64Array(chains);
+    this.sumRe = new Float64Array(chains);
+    this.sumIm = new Float64Array(chains);
     for (let c = 0; c < chains; c++) {
       rbm.initTheta(p, configs, c * N, this.thRe, this.thIm, c * M);
-      this.kern.exact(this.thRe, this.thIm, this.eRe, this.eIm, c * M);
+      this.kern.exact(this.thRe, this.thIm, this.eRe, this.eIm, c * M, false);
       this.hid[c] = this.kern.re;
+      this.sumRe[c] = this.kern.sumRe;
+      this.sumIm[c] = this.kern.sumIm;
     }
   }
 
@@ -1087,7 +1137,7 @@ class RbmWalkers implements MarkovWalkers {
 
   logAmpRatio(c: number, s0: number, s1: number): number {
     const dv = this.setMove(c, s0, s1);
-    this.kern.flipped(this.thRe, this.thIm, this.eRe, this.eIm, c * this.M, s1 >= 0 ? 2 : 1, false);
+    this.kern.flipped(this.thRe, this.thIm, this.eRe, this.eIm, c * this.M, this.sumRe[c], this.sumIm[c], s1 >= 0 ? 2 : 1, false);
     this.propHid = this.kern.re;
     // log|ψ'| − log|ψ| = Δ(Σ a_i σ_i) + Δ(Σ_j log|2cosh θ_j|)
     return dv + this.propHid - this.hid[c];
@@ -1097,6 +1147,8 @@ class RbmWalkers implements MarkovWalkers {
     const { N, M } = this;
     this.setMove(c, s0, s1);
     this.kern.apply(this.thRe, this.thIm, this.eRe, this.eIm, c * M, s1 >= 0 ? 2 : 1);
+    this.sumRe[c] = this.kern.sumRe;
+    this.sumIm[c] = this.kern.sumIm;
     this.hid[c] = this.propHid;
     this.configs[c * N + s0] ^= 1;
     if (s1 >= 0) this.configs[c * N + s1] ^= 1;
