@@ -119,20 +119,6 @@ interface HostTables extends HostParams {
   aSumIm: number;
 }
 
-/** Re log(2 cosh(x + iy)), stable for any x. */
-export function logAbs2Cosh(x: number, y: number): number {
-  const ax = x < 0 ? -x : x;
-  const u = Math.exp(-2 * ax);
-  return ax + 0.5 * Math.log(1 + 2 * u * Math.cos(2 * y) + u * u);
-}
-
-/** Im log(2 cosh(x + iy)) on the branch described in the file header. */
-export function argOf2Cosh(x: number, y: number): number {
-  const s = x > 0 ? 1 : -1;
-  const u = Math.exp(-2 * s * x);
-  return s * (y - Math.atan2(u * Math.sin(2 * y), 1 + u * Math.cos(2 * y)));
-}
-
 /**
  * Σ_j log 2cosh θ_j of one configuration from its θ table, and the same sum after flipping any
  * set of sites, in O(M) per flipped site and without a transcendental function per hidden unit.
