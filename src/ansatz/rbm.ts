@@ -445,15 +445,20 @@ export class HiddenKernel {
     const direct = k > this.maxFlips;
     let sr = 0;
     let si = 0;
-    for (let j = 0; j < M; j++) {
-      const x = (thRe[o + j] -= c * wRe[r + j]);
-      sr += x;
-      if (!this.complex) {
-        const v = eRe[o + j] * fRe[r + j];
-        eRe[o + j] = v;
-        if (direct || !(v > E_MIN && v < E_MAX)) this.directE(thRe, thIm, eRe, eIm, o + j, 1);
-        continue;
+    if (!this.complex) {
+      for (let j = o; j < o + M; j++) sr += thRe[j] -= c * wRe[r - o + j];
+      let bad = direct;
+      for (let j = o; j < o + M; j++) {
+        const v = (eRe[j] *= fRe[r - o + j]);
+        bad ||= !(v > E_MIN && v < E_MAX);
       }
+      if (bad) for (let j = o; j < o + M; j++) if (direct || !(eRe[j] > E_MIN && eRe[j] < E_MAX)) this.directE(thRe, thIm, eRe, eIm, j, 1);
+      this.sumRe = sr;
+      this.sumIm = 0;
+      return;
+    }
+    for (let j = 0; j < M; j++) {
+      sr += thRe[o + j] -= c * wRe[r + j];
       si += thIm[o + j] -= c * wIm[r + j];
       const er = eRe[o + j];
       const ei = eIm[o + j];
