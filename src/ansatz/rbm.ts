@@ -299,10 +299,6 @@ export class HiddenKernel {
   private accumulate(k: number): void {
     const { M, p, sites, sig, dRe, dIm, fRe, fIm, rows } = this;
     const { WRe, WIm } = p;
-    dRe.fill(0);
-    dIm.fill(0);
-    fRe.fill(1);
-    fIm.fill(0);
     rows.dRe = 0;
     rows.dIm = 0;
     for (let f = 0; f < k; f++) {
@@ -312,12 +308,29 @@ export class HiddenKernel {
       const aIm = sig[f] > 0 ? p.epIm : p.enIm;
       rows.dRe += c * this.rowRe[sites[f]];
       rows.dIm += c * this.rowIm[sites[f]];
-      for (let j = 0; j < M; j++) dRe[j] += c * WRe[r + j];
+      if (f === 0) {
+        // the first site initialises the sums
+        for (let j = 0; j < M; j++) {
+          dRe[j] = c * WRe[r + j];
+          fRe[j] = aRe[r + j];
+        }
+        if (this.complex) {
+          for (let j = 0; j < M; j++) {
+            dIm[j] = c * WIm[r + j];
+            fIm[j] = aIm[r + j];
+          }
+        }
+        continue;
+      }
       if (!this.complex) {
-        for (let j = 0; j < M; j++) fRe[j] *= aRe[r + j];
+        for (let j = 0; j < M; j++) {
+          dRe[j] += c * WRe[r + j];
+          fRe[j] *= aRe[r + j];
+        }
         continue;
       }
       for (let j = 0; j < M; j++) {
+        dRe[j] += c * WRe[r + j];
         dIm[j] += c * WIm[r + j];
         const ar = aRe[r + j];
         const ai = aIm[r + j];
