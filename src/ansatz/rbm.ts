@@ -235,7 +235,7 @@ export class HiddenKernel {
     rows.dRe = 0;
     rows.dIm = 0;
     if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, sr, si, zeros, zeros, 0, 0, ones, zeros, false, withPhase);
-    else this.sumReal(thRe, eRe, o, sr, zeros, 0, 0, ones, false);
+    else this.sumReal(thRe, eRe, o, sr, zeros, 0, 0, ones, false, 0, 0, ones);
   }
 
   /** E_j = e^{−2θ_j} computed directly (NaN outside the kept range) for `n` units from offset o. */
@@ -260,11 +260,20 @@ export class HiddenKernel {
     thRe: Float64Array, thIm: Float64Array, eRe: Float64Array, eIm: Float64Array, o: number, sRe: number, sIm: number,
     k: number, withPhase: boolean,
   ): void {
+    const direct = k > this.maxFlips;
+    if (k === 2 && !this.complex) {
+      // an exchange (or any two-site term) of a real RBM: both rows read in place, nothing stored
+      const { p, sites, sig, M } = this;
+      const [r, r2] = [sites[0] * M, sites[1] * M];
+      const [c, c2] = [2 * sig[0], 2 * sig[1]];
+      const lin = sRe - c * this.rowRe[sites[0]] - c2 * this.rowRe[sites[1]];
+      this.sumReal(thRe, eRe, o, lin, p.WRe, r, c, sig[0] > 0 ? p.epRe : p.enRe, direct, r2, c2, sig[1] > 0 ? p.epRe : p.enRe);
+      return;
+    }
     this.selectRows(k);
     const { wRe, wIm, fRe, fIm, r, c, dRe, dIm } = this.rows;
-    const direct = k > this.maxFlips;
     if (this.complex) this.sumComplex(thRe, thIm, eRe, eIm, o, sRe - dRe, sIm - dIm, wRe, wIm, r, c, fRe, fIm, direct, withPhase);
-    else this.sumReal(thRe, eRe, o, sRe - dRe, wRe, r, c, fRe, direct);
+    else this.sumReal(thRe, eRe, o, sRe - dRe, wRe, r, c, fRe, direct, 0, 0, this.ones);
   }
 
   /**
@@ -297,6 +306,10 @@ export class HiddenKernel {
 
   /** dRe/dIm = Σ_f 2σ_f W_f·, fRe/fIm = Π_f e^{4σ_f W_f·} over the k flipped sites, and their sums */
   private accumulate(k: number): void {
+    if (!this.complex) {
+      this.accumulateReal(k);
+      return;
+    }
     const { M, p, sites, sig, dRe, dIm, fRe, fIm, rows } = this;
     const { WRe, WIm } = p;
     rows.dRe = 0;
@@ -341,9 +354,43 @@ export class HiddenKernel {
     }
   }
 
-  /** Σ_j log 2cosh θ'_j for θ' = θ − c·w[r + ·] with Σθ' = lin, E' = E·f[r + ·] (real RBM). */
-  private sumReal(thRe: Float64Array, eRe: Float64Array, o: number, lin: number, w: Float64Array, r: number, c: number, f: Float64Array, direct: boolean): void {
+  private accumulateReal(k: number): void {
+    const M = this.M;
+    const W = this.p.WRe;
+    const d = this.dRe;
+    const f = this.fRe;
+    let r = this.sites[0] * M;
+    let c = 2 * this.sig[0];
+    let a = this.sig[0] > 0 ? this.p.epRe : this.p.enRe;
+    let ds = c * this.rowRe[this.sites[0]];
+    for (let j = 0; j < M; j++) {
+      d[j] = c * W[r + j];
+      f[j] = a[r + j];
+    }
+    for (let q = 1; q < k; q++) {
+      r = this.sites[q] * M;
+      c = 2 * this.sig[q];
+      a = this.sig[q] > 0 ? this.p.epRe : this.p.enRe;
+      ds += c * this.rowRe[this.sites[q]];
+      for (let j = 0; j < M; j++) {
+        d[j] += c * W[r + j];
+        f[j] *= a[r + j];
+      }
+    }
+    this.rows.dRe = ds;
+    this.rows.dIm = 0;
+  }
+
+  /**
+   * Σ_j log 2cosh θ'_j for θ' = θ − c·w[r + ·] − c2·w[r2 + ·] with Σθ' = lin,
+   * E' = E·f[r + ·]·f2[r2 + ·] (real RBM; c2 = 0 and f2 = ones for a single row).
+   */
+  private sumReal(
+    thRe: Float64Array, eRe: Float64Array, o: number, lin: number, w: Float64Array, r: number, c: number, f: Float64Array,
+    direct: boolean, r2: number, c2: number, f2: Float64Array,
+  ): void {
     const { M } = this;
+    const two = c2 !== 0;
     let acc = lin;
     for (let j0 = 0; j0 < M; j0 += BLOCK_RE) {
       const j1 = Math.min(M, j0 + BLOCK_RE);
@@ -351,11 +398,19 @@ export class HiddenKernel {
       let p0 = 1;
       let p1 = 1;
       let j = j0;
-      for (; j + 1 < j1; j += 2) {
-        p0 *= 1 + eRe[o + j] * f[r + j];
-        p1 *= 1 + eRe[o + j + 1] * f[r + j + 1];
+      if (two) {
+        for (; j + 1 < j1; j += 2) {
+          p0 *= 1 + eRe[o + j] * f[r + j] * f2[r2 + j];
+          p1 *= 1 + eRe[o + j + 1] * f[r + j + 1] * f2[r2 + j + 1];
+        }
+        if (j < j1) p0 *= 1 + eRe[o + j] * f[r + j] * f2[r2 + j];
+      } else {
+        for (; j + 1 < j1; j += 2) {
+          p0 *= 1 + eRe[o + j] * f[r + j];
+          p1 *= 1 + eRe[o + j + 1] * f[r + j + 1];
+        }
+        if (j < j1) p0 *= 1 + eRe[o + j] * f[r + j];
       }
-      if (j < j1) p0 *= 1 + eRe[o + j] * f[r + j];
       const prod = p0 * p1;
       if (!direct && prod < E_MAX) {
         acc += Math.log(prod);
@@ -365,8 +420,8 @@ export class HiddenKernel {
       let corr = 0;
       let pg = 1;
       for (j = j0; j < j1; j++) {
-        const x2 = thRe[o + j] - c * w[r + j];
-        const v = eRe[o + j] * f[r + j];
+        const x2 = thRe[o + j] - c * w[r + j] - c2 * w[r2 + j];
+        const v = eRe[o + j] * f[r + j] * f2[r2 + j];
         pg *= !direct && v > E_MIN && v < E_MAX ? (1 + v) / Math.max(1, v) : 1 + Math.exp(-2 * Math.abs(x2));
         corr += Math.abs(x2) - x2;
       }
