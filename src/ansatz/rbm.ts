@@ -31,8 +31,8 @@
  * Host copies of the parameters (and the flip tables) are re-read whenever a variable was assigned.
  *
  * Measured (symmetric real RBM α = 2, TFIM chain N = 40 periodic, 50 chains, SR, M = 1000,
- * scripts/bench-rbm.ts, two processes back to back on a loaded 2-core machine): 0.53–0.56 s → 0.14–0.15 s
- * of CPU per step. Float64 summation order changed (products of 1 + E per block instead of a sum of
+ * scripts/bench-rbm.ts, the two versions back to back on the shared 2-core machine): 0.52–0.56 s →
+ * 0.145–0.17 s per step (README, "RBM step"). Float64 summation order changed (products of 1 + E per block instead of a sum of
  * log 2cosh per unit; θ from the up spins): trajectories of experiments/rbm-tfim-chain40.json
  * agree with the former code to ~1e-13 in the energy over the first 137 steps.
  *
