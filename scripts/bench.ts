@@ -8,8 +8,8 @@
  *
  * Default jobs (per ansatz; --n / --hidden / --samples override them):
  *   rnn, lru: GRU / LRU, TFIM chain, open, h = 1, H = 50, M = 1000, N = 20 and 100;
- *   rbm:      real symmetric RBM α = 2, TFIM chain N = 40 periodic, SR, M = 1000 (Metropolis,
- *             16 chains, as `vmc run`);
+ *   rbm:      experiments/rbm-tfim-chain40.json (real symmetric RBM α = 2, TFIM chain N = 40
+ *             periodic, 50 Metropolis chains, SR, M = 1000);
  *   rnn2d:    gated 2D RNN, Heisenberg 10×10 open, Marshall sign, S^z = 0, H = 50, M = 500;
  *   flow:     TFIM chain, open, h = 1, M = 1000, N = 20.
  * --scaling times rnn (and lru) at N = 20, 50, 100, 200 and prints the exponent b of a
@@ -17,8 +17,9 @@
  *
  * Each row is the mean of --steps steps after one untimed warm-up step (kernel compilation,
  * buffer allocation). --json prints one JSON object per row (ansatz, model, n or lx/ly, hidden,
- * samples, workers, backend, step_s, sample_s, local_energy_s, gradient_s, update_s, distinct)
- * and nothing else on stdout.
+ * samples, workers, backend, step_s, sample_s, local_energy_s, gradient_s, update_s, distinct,
+ * step_cpu_s: CPU seconds of the process per step, all threads, which other load on the machine
+ * inflates less than wall time) and nothing else on stdout.
  *
  * FLOP model for the GRU rows (counted, not measured): one GRU row-step (one configuration
  * advancing one site) is 3 gates × (2·3·H input + 2·H² recurrent) + 2·H output ≈ 6H² + 20H
@@ -28,11 +29,11 @@
  * the distinct samples.
  */
 import * as os from 'node:os';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../src/backend.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../src/run/build.js';
-import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
+import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
 import { StepPool } from '../src/run/step-pool.js';
 import { Rng } from '../src/rng.js';
 import { VmcDriver, type StepRecord } from '../src/vmc/driver.js';
@@ -61,18 +62,20 @@ export interface BenchRow {
   gradient_s: number;
   update_s: number;
   distinct: number;
+  step_cpu_s: number;
   /** GRU rows: counted GFLOP per second of the work the step needs */
   gflops?: number;
 }
 
+const RBM_JOB = fileURLToPath(new URL('../experiments/rbm-tfim-chain40.json', import.meta.url));
+
 /** The experiment settings of a benchmark job. */
 export function benchJob(ansatz: string, over: Partial<ExperimentConfig>): ExperimentConfig {
+  if (ansatz === 'rbm') return resolveExperiment(readExperimentFile(RBM_JOB), over, RBM_JOB);
   const base: Partial<ExperimentConfig> =
-    ansatz === 'rbm'
-      ? { model: 'tfim', n: 40, bc: 'periodic', ansatz: 'rbm', alpha: 2, real: true, symmetric: true, samples: 1000 }
-      : ansatz === 'rnn2d'
-        ? { model: 'heisenberg', lattice: 'square', lx: 10, ly: 10, bc: 'open', ansatz: 'rnn2d', sign: 'marshall', magnetization: 0, hidden: 50, samples: 500 }
-        : { model: 'tfim', n: 20, bc: 'open', ansatz: ansatz as ExperimentConfig['ansatz'], hidden: ansatz === 'flow' ? undefined : 50, samples: 1000 };
+    ansatz === 'rnn2d'
+      ? { model: 'heisenberg', lattice: 'square', lx: 10, ly: 10, bc: 'open', ansatz: 'rnn2d', sign: 'marshall', magnetization: 0, hidden: 50, samples: 500 }
+      : { model: 'tfim', n: 20, bc: 'open', ansatz: ansatz as ExperimentConfig['ansatz'], hidden: ansatz === 'flow' ? undefined : 50, samples: 1000 };
   return resolveExperiment({}, { ...base, param: { h: 1 }, ...over });
 }
 
@@ -85,10 +88,14 @@ export async function benchRow(cfg: ExperimentConfig, workers: number, steps: nu
   const threads: StepThreads =
     workers > 1 ? await StepPool.start({ ...cfg, workers }, workers, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
   const recs: StepRecord[] = [];
+  let cpu = 0;
   try {
     const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, { threads });
     await driver.step(); // warm-up
+    const c0 = process.cpuUsage();
     for (let s = 0; s < steps; s++) recs.push(await driver.step());
+    const c1 = process.cpuUsage(c0);
+    cpu = (c1.user + c1.system) / 1e6 / steps;
   } finally {
     await threads.close();
     wf.dispose();
@@ -110,6 +117,7 @@ export async function benchRow(cfg: ExperimentConfig, workers: number, steps: nu
     gradient_s: mean((r) => r.timings.gradient),
     update_s: mean((r) => r.timings.update),
     distinct: mean((r) => r.distinct),
+    step_cpu_s: cpu,
   };
   if (cfg.ansatz === 'rnn' && cfg.model === 'tfim' && cfg.lattice === 'chain') {
     const N = cfg.n!;

@@ -183,21 +183,38 @@ export class MetropolisSampler {
 
   /** Proposes a move for chain c: returns [s0, s1] (s1 = −1 for a flip), or null for a no-op. */
   private propose(c: number): [number, number] | null {
+    return this.proposeSites(c) ? [this.s0, this.s1] : null;
+  }
+
+  /** The proposal's sites (s1 = −1 for a flip), set by `proposeSites` (no allocation per move). */
+  private s0 = 0;
+  private s1 = -1;
+
+  /** Proposes a move for chain c into s0, s1; false for a no-op. */
+  private proposeSites(c: number): boolean {
     const N = this.N;
     const x = this.configs;
-    if (this.moves === 'flip') return [this.rng.int(N), -1];
-    if (this.nUp === 0 || this.nUp === N) return null;
+    this.s1 = -1;
+    if (this.moves === 'flip') {
+      this.s0 = this.rng.int(N);
+      return true;
+    }
+    if (this.nUp === 0 || this.nUp === N) return false;
     if (this.bonds) {
       const k = this.rng.int(this.bonds.length / 2);
-      const a = this.bonds[2 * k];
-      const b = this.bonds[2 * k + 1];
-      return x[c * N + a] !== x[c * N + b] ? [a, b] : null;
+      this.s0 = this.bonds[2 * k];
+      this.s1 = this.bonds[2 * k + 1];
+      return x[c * N + this.s0] !== x[c * N + this.s1];
     }
     const i = this.rng.int(N);
     const xi = x[c * N + i];
     for (;;) {
       const j = this.rng.int(N);
-      if (x[c * N + j] !== xi) return [i, j];
+      if (x[c * N + j] !== xi) {
+        this.s0 = i;
+        this.s1 = j;
+        return true;
+      }
     }
   }
 
@@ -216,11 +233,10 @@ export class MetropolisSampler {
         for (let step = 0; step < this.N; step++) {
           for (let c = 0; c < this.chains; c++) {
             this.proposed++;
-            const mv = this.propose(c);
-            if (!mv) continue;
-            const d = walkers.logAmpRatio(c, mv[0], mv[1]);
+            if (!this.proposeSites(c)) continue;
+            const d = walkers.logAmpRatio(c, this.s0, this.s1);
             if (this.acceptRatio(d)) {
-              walkers.accept(c, mv[0], mv[1]);
+              walkers.accept(c, this.s0, this.s1);
               this.accepted++;
             }
           }

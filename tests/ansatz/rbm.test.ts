@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
 import { testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
-import { argOf2Cosh, chainTranslations, createRbm, logAbs2Cosh, type Rbm } from '../../src/ansatz/rbm.js';
+import { chainTranslations, createRbm, type Rbm } from '../../src/ansatz/rbm.js';
 import { perSampleLogDerivatives } from '../../src/vmc/sr.js';
 import { chainModel } from '../sampler/helpers.js';
+import type { Connections } from '../../src/hamiltonian/types.js';
 
 before(async () => {
   await initBackend(testBackend());
@@ -20,6 +21,53 @@ function randomConfigs(rng: Rng, count: number, n: number): Uint8Array {
 
 function wrap(a: number): number {
   return a - 2 * Math.PI * Math.round(a / (2 * Math.PI));
+}
+
+/** Re log(2 cosh(x + iy)), stable for any x (a reference independent of the RBM's kernel). */
+function logAbs2Cosh(x: number, y: number): number {
+  const ax = x < 0 ? -x : x;
+  const u = Math.exp(-2 * ax);
+  return ax + 0.5 * Math.log(1 + 2 * u * Math.cos(2 * y) + u * u);
+}
+
+/** Im log(2 cosh(x + iy)) (mod 2π): 2cosh z = e^{sz}(1 + e^{−2sz}), s = sign x. */
+function argOf2Cosh(x: number, y: number): number {
+  const s = x > 0 ? 1 : -1;
+  const u = Math.exp(-2 * s * x);
+  return s * (y - Math.atan2(u * Math.sin(2 * y), 1 + u * Math.cos(2 * y)));
+}
+
+/** log ψ straight from the formula, unit by unit, from the RBM's float64 parameters. */
+function referenceLogPsi(wf: Rbm, x: Uint8Array, count: number): { logAmp: Float64Array; phase: Float64Array } {
+  const p = wf.hostParams();
+  const n = wf.nSites;
+  const M = wf.nHidden;
+  const logAmp = new Float64Array(count);
+  const phase = new Float64Array(count);
+  for (let b = 0; b < count; b++) {
+    const s = (i: number) => (x[b * n + i] ? 1 : -1);
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < n; i++) {
+      re += s(i) * p.aRe[i];
+      im += s(i) * p.aIm[i];
+    }
+    for (let j = 0; j < M; j++) {
+      let tr = p.bRe[j];
+      let ti = p.bIm[j];
+      for (let i = 0; i < n; i++) {
+        tr += s(i) * p.WRe[i * M + j];
+        ti += s(i) * p.WIm[i * M + j];
+      }
+      re += logAbs2Cosh(tr, ti);
+      im += wf.complex ? argOf2Cosh(tr, ti) : 0;
+    }
+    let up = 0;
+    for (const site of wf.signSites) up += x[b * n + site];
+    logAmp[b] = re;
+    phase[b] = im + (up & 1 ? Math.PI : 0);
+  }
+  return { logAmp, phase };
 }
 
 function tfLogPsi(wf: Rbm, x: Uint8Array, count: number) {
@@ -220,4 +268,98 @@ test('spec and parameter layout', () => {
   assert.ok(real.evaluate(x, 4).phase.every((v) => v === 0));
   assert.ok(real.logDerivatives(x, 4).im.every((v) => v === 0));
   real.dispose();
+});
+
+/** Connected configurations of `count` parents, each with `per` random sets of 1…maxFlips flipped sites. */
+function randomFlips(rng: Rng, parents: Uint8Array, count: number, n: number, per: number, maxFlips: number): Connections {
+  const K = count * per;
+  const configs = new Uint8Array(K * n);
+  const offsets = new Int32Array(count + 1);
+  const parent = new Int32Array(K);
+  for (let q = 0; q < count; q++) {
+    offsets[q + 1] = (q + 1) * per;
+    for (let e = 0; e < per; e++) {
+      const k = q * per + e;
+      configs.set(parents.subarray(q * n, (q + 1) * n), k * n);
+      parent[k] = q;
+      // distinct sites: a partial Fisher–Yates shuffle
+      const order = Array.from({ length: n }, (_, i) => i);
+      const nf = 1 + rng.int(Math.min(maxFlips, n));
+      for (let f = 0; f < nf; f++) {
+        const r = f + rng.int(n - f);
+        [order[f], order[r]] = [order[r], order[f]];
+        configs[k * n + order[f]] ^= 1;
+      }
+    }
+  }
+  return {
+    count, nSites: n, diag: new Float64Array(count), offsets, configs,
+    elemRe: new Float64Array(K).fill(1), elemIm: new Float64Array(K), parent, group: new Int32Array(K),
+  };
+}
+
+// init scales: moderate (θ changes sign under flips), large (the block products overflow and are
+// redone per unit) and huge (E = e^{−2θ} outside the kept range, table products unsafe: direct)
+const VARIANTS = [0.5, 3, 40].flatMap((scale) =>
+  [[true, false], [false, false], [true, true], [false, true]].map(([complex, sym]) => ({ complex, sym, scale })),
+);
+const label = (v: { complex: boolean; sym: boolean; scale: number }) => `${v.complex ? 'complex' : 'real'}${v.sym ? ' symmetric' : ''} scale ${v.scale}`;
+
+test('θ-table ratios equal full evaluations: single flips, exchanges and flips of many sites (complex, real, symmetric)', () => {
+  const rng = new Rng(21);
+  const n = 10;
+  for (const v of VARIANTS) {
+    const wf = createRbm({ nSites: n, alpha: 2, complex: v.complex, initScale: v.scale, signSites: [0, 3, 5], symmetries: v.sym ? chainTranslations(n) : null }, rng);
+    const count = 12;
+    const x = randomConfigs(rng, count, n);
+    for (const maxFlips of [1, 2, n]) {
+      const conn = randomFlips(rng, x, count, n, 15, maxFlips);
+      const K = conn.offsets[count];
+      const ref = referenceLogPsi(wf, conn.configs, K);
+      for (const [what, got] of [['evaluateConnected', wf.evaluateConnected(x, conn)], ['evaluate', wf.evaluate(conn.configs, K)]] as const) {
+        for (let k = 0; k < K; k++) {
+          const tol = 1e-10 * Math.max(1, Math.abs(ref.logAmp[k]));
+          const at = `${label(v)}, ≤${maxFlips} flips, ${what} entry ${k}`;
+          assert.ok(Math.abs(got.logAmp[k] - ref.logAmp[k]) < tol, `${at}: logAmp ${got.logAmp[k]} vs ${ref.logAmp[k]}`);
+          assert.ok(Math.abs(wrap(got.phase[k] - ref.phase[k])) < 1e-9 * Math.max(1, Math.abs(ref.logAmp[k])), `${at}: phase ${got.phase[k]} vs ${ref.phase[k]}`);
+        }
+      }
+    }
+    // Metropolis tables: every proposed ratio (flips and exchanges) equals the full evaluation,
+    // also after many accepted moves
+    const chains = 3;
+    const cx = randomConfigs(rng, chains, n);
+    const walkers = wf.createWalkers(cx, chains);
+    for (let m = 0; m < 400; m++) {
+      const c = rng.int(chains);
+      const s0 = rng.int(n);
+      const s1 = rng.uniform() < 0.5 ? -1 : (s0 + 1 + rng.int(n - 1)) % n;
+      const d = walkers.logAmpRatio(c, s0, s1);
+      const moved = cx.slice(c * n, (c + 1) * n);
+      moved[s0] ^= 1;
+      if (s1 >= 0) moved[s1] ^= 1;
+      const ref = referenceLogPsi(wf, moved, 1).logAmp[0] - referenceLogPsi(wf, cx.subarray(c * n, (c + 1) * n), 1).logAmp[0];
+      assert.ok(Math.abs(d - ref) < 1e-9 * Math.max(1, Math.abs(ref)), `${label(v)}, move ${m}: ratio ${d} vs ${ref}`);
+      if (rng.uniform() < 0.6) walkers.accept(c, s0, s1);
+    }
+    wf.dispose();
+  }
+});
+
+test('host paths allocate no tensors: evaluate, evaluateConnected, logDerivatives and walkers leave tf.memory() unchanged', () => {
+  const n = 8;
+  const wf = createRbm({ nSites: n, alpha: 2, complex: true, initScale: 0.3, symmetries: chainTranslations(n) }, new Rng(31));
+  const { h } = chainModel('tfim', n, { h: 1 });
+  const x = randomConfigs(new Rng(32), 20, n);
+  wf.evaluate(x, 20); // host copies of the parameters read once
+  const before = tf.memory().numTensors;
+  for (let r = 0; r < 5; r++) {
+    wf.evaluate(x, 20);
+    wf.evaluateConnected(x, h.connections(x, 20));
+    wf.logDerivatives(x, 20);
+    const w = wf.createWalkers(x.slice(0, 4 * n), 4);
+    for (let m = 0; m < 50; m++) if (w.logAmpRatio(m % 4, m % n, -1) > -1) w.accept(m % 4, m % n, -1);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  wf.dispose();
 });
