@@ -5,8 +5,7 @@ import { initBackend } from '../../src/backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
-import type { Connections } from '../../src/hamiltonian/types.js';
-import { assertNormalised, enumerate as allConfigs } from './helpers.js';
+import { assertNormalised, enumerate as allConfigs, flipConnections, permutation } from './helpers.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -24,15 +23,6 @@ function makeRnn(opts: RnnOptions, seed: number, scale = 0.8): Wavefunction {
     t.dispose();
   }
   return wf;
-}
-
-function permutation(N: number, rng: Rng): number[] {
-  const p = Array.from({ length: N }, (_, i) => i);
-  for (let i = N - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
 }
 
 const normCases: (RnnOptions & { label: string })[] = [
@@ -175,34 +165,6 @@ for (const c of [
     tf.dispose([x, ca, cp]);
     wf.dispose();
   });
-}
-
-/** Connections with all single flips and nearest/next-nearest pair flips (matrix elements unused). */
-function flipConnections(parents: Uint8Array, count: number, N: number, onlyExchange = false): Connections {
-  const groups: number[][] = [];
-  if (!onlyExchange) for (let i = 0; i < N; i++) groups.push([i]);
-  for (let i = 0; i + 1 < N; i++) groups.push([i, i + 1]);
-  for (let i = 0; i + 2 < N; i++) groups.push([i, i + 2]);
-  const configs: number[] = [];
-  const parent: number[] = [];
-  const group: number[] = [];
-  const offsets = new Int32Array(count + 1);
-  for (let p = 0; p < count; p++) {
-    groups.forEach((g, gi) => {
-      if (onlyExchange && parents[p * N + g[0]] === parents[p * N + g[1]]) return;
-      const row = Array.from(parents.subarray(p * N, (p + 1) * N));
-      for (const s of g) row[s] ^= 1;
-      configs.push(...row);
-      parent.push(p);
-      group.push(gi);
-    });
-    offsets[p + 1] = parent.length;
-  }
-  const K = parent.length;
-  return {
-    count, nSites: N, diag: new Float64Array(count), offsets, configs: Uint8Array.from(configs),
-    elemRe: new Float64Array(K).fill(-1), elemIm: new Float64Array(K), parent: Int32Array.from(parent), group: Int32Array.from(group),
-  };
 }
 
 for (const c of [
