@@ -201,7 +201,7 @@ class LruWavefunction implements Wavefunction {
       for (let i = 0; i < H; i++) d[i] = f(i);
       return tf.tidy(() => tf.variable(tf.tensor1d(d), true));
     };
-    this.E = normal([3, H], 1);
+    this.E = normal([3, H], 0.5);
     const vars: tf.Variable[] = [this.E];
     for (let l = 0; l < layers; l++) {
       // Orvieto et al. initialisation: |λ| uniform on the ring r ∈ [0.5, 0.99] (density ∝ r),
@@ -216,7 +216,7 @@ class LruWavefunction implements Wavefunction {
         nu, theta,
         Bre: normal([H, H], Math.sqrt(1 / (2 * H))), Bim: normal([H, H], Math.sqrt(1 / (2 * H))),
         Cre: normal([H, H], Math.sqrt(1 / H)), Cim: normal([H, H], Math.sqrt(1 / H)),
-        D: vec(() => rng.normal()),
+        D: vec(() => 0.5 * rng.normal()),
         Wa: glorot(rng, [H, H], H, H), ba: constVar(H, 0), Wg: glorot(rng, [H, H], H, H), bg: constVar(H, 0),
       };
       this.layerVars.push(lv);

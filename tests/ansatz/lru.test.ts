@@ -6,7 +6,8 @@ import { Rng } from '../../src/rng.js';
 import { createLru, type LruOptions } from '../../src/ansatz/lru.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import {
-  assertNormalised, chi2, chi2Critical, enumerate as allConfigs, flipConnections, permutation, probabilities, randomize,
+  assertConnectedConsistent, assertFiniteDifferences, assertNoLeaks, assertNormalised, chi2, chi2Critical, distinctRows,
+  enumerate as allConfigs, flipConnections, lossGradients, permutation, probabilities, randomize,
 } from './helpers.js';
 
 before(async () => {
@@ -82,12 +83,6 @@ for (const nUp of [null, 3]) {
   });
 }
 
-/** Surrogate-like loss Σ_b (a_b·logAmp_b + c_b·phase_b) with fixed coefficients. */
-function lossTensor(wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, c: tf.Tensor1D): tf.Scalar {
-  const { logAmp, phase } = wf.logPsi(x);
-  return tf.add(tf.sum(tf.mul(logAmp, a)), tf.sum(tf.mul(phase, c))) as tf.Scalar;
-}
-
 for (const c of [
   { label: 'complex, 2 layers, nUp', opts: { nSites: 6, hidden: 5, layers: 2, complex: true, nUp: 3 } as LruOptions },
   { label: 'positive, 1 layer, N=7', opts: { nSites: 7, hidden: 6, layers: 1, complex: false, nUp: null } as LruOptions },
@@ -106,34 +101,7 @@ for (const c of [
     const x = tf.tensor2d(bits, [B, N]);
     const ca = tf.tensor1d(Array.from({ length: B }, () => rng.normal()));
     const cp = tf.tensor1d(Array.from({ length: B }, () => rng.normal()));
-    const { grads, value } = tf.variableGrads(() => lossTensor(wf, x, ca, cp), wf.variables);
-    value.dispose();
-    const g = wf.variables.map((v) => grads[v.name].dataSync().slice());
-    tf.dispose(grads);
-    const hostLoss = () => {
-      const l = lossTensor(wf, x, ca, cp);
-      const v = l.dataSync()[0];
-      l.dispose();
-      return v;
-    };
-    const eps = 1e-2;
-    wf.variables.forEach((v, vi) => {
-      const orig = v.dataSync().slice();
-      const dir = new Float32Array(v.size);
-      for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
-      let analytic = 0;
-      for (let i = 0; i < dir.length; i++) analytic += g[vi][i] * dir[i];
-      const at = (t: number) => {
-        const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
-        v.assign(w);
-        w.dispose();
-        return hostLoss();
-      };
-      const fd = (at(eps) - at(-eps)) / (2 * eps);
-      at(0);
-      const tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(fd)) + 1e-3;
-      assert.ok(Math.abs(fd - analytic) < tol, `variable ${vi} ${v.shape}: analytic ${analytic} vs finite difference ${fd}`);
-    });
+    assertFiniteDifferences(wf, x, ca, cp, lossGradients(wf, x, ca, cp), rng);
     tf.dispose([x, ca, cp]);
     wf.dispose();
   });
@@ -149,35 +117,8 @@ for (const c of [
     const wf = makeLru(c.opts, 31);
     const N = c.opts.nSites;
     const P = 9;
-    const parents = wf.sample!(P, new Rng(2));
-    const seen = new Set<string>();
-    const distinct: number[] = [];
-    for (let p = 0; p < P; p++) {
-      const key = parents.subarray(p * N, (p + 1) * N).join('');
-      if (!seen.has(key)) {
-        seen.add(key);
-        distinct.push(...parents.subarray(p * N, (p + 1) * N));
-      }
-    }
-    const par = Uint8Array.from(distinct);
-    const count = par.length / N;
-    const conn = flipConnections(par, count, N, c.exch);
-    const K = conn.parent.length;
-    const ev = wf.evaluate(conn.configs, K);
-    const ec = wf.evaluateConnected!(par, conn);
-    const x = tf.tensor2d(Float32Array.from(conn.configs), [K, N]);
-    const lp = wf.logPsi(x);
-    const la = lp.logAmp.dataSync();
-    const ph = lp.phase.dataSync();
-    const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= 2e-5 * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
-    for (let k = 0; k < K; k++) {
-      close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
-      close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
-      close(ev.logAmp[k], la[k], 'logAmp evaluate/logPsi', k);
-      close(ev.phase[k], ph[k], 'phase evaluate/logPsi', k);
-    }
-    tf.dispose([x, lp.logAmp, lp.phase]);
+    const par = distinctRows(wf.sample!(P, new Rng(2)), P, N);
+    assertConnectedConsistent(wf, par, flipConnections(par, par.length / N, N, c.exch), 2e-5);
     wf.dispose();
   });
 }
@@ -186,24 +127,7 @@ test('no tensors leak across sample, evaluate, evaluateConnected and gradients',
   const N = 8;
   const start = tf.memory().numTensors;
   const wf = makeLru({ nSites: N, hidden: 8, layers: 2, complex: true, nUp: 4, chunk: 20 }, 41);
-  const rng = new Rng(1);
-  const round = () => {
-    const s = wf.sample!(30, rng);
-    wf.evaluate(s, 30);
-    wf.evaluateConnected!(s.slice(0, 5 * N), flipConnections(s.slice(0, 5 * N), 5, N));
-    const x = tf.tensor2d(Float32Array.from(s), [30, N]);
-    const { grads, value } = tf.variableGrads(() => {
-      const { logAmp, phase } = wf.logPsi(x);
-      return tf.add(tf.sum(logAmp), tf.sum(phase)) as tf.Scalar;
-    }, wf.variables);
-    const plain = wf.logPsi(x);
-    tf.dispose([x, value, plain.logAmp, plain.phase]);
-    tf.dispose(grads);
-  };
-  round();
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 4; i++) round();
-  assert.equal(tf.memory().numTensors, before);
+  assertNoLeaks(wf, new Rng(1), (p, n) => flipConnections(p, n, N));
   wf.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
