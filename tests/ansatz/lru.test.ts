@@ -40,7 +40,7 @@ for (const [ci, c] of normCases.entries()) {
 for (const c of [
   { label: '1 layer, positive', opts: { nSites: 9, hidden: 7, layers: 1, complex: false, nUp: null } as LruOptions },
   { label: '2 layers, complex, nUp=4, custom order', opts: { nSites: 9, hidden: 7, layers: 2, complex: true, nUp: 4, order: permutation(9, new Rng(8)) } as LruOptions },
-  { label: '3 layers, complex, N=13 (scan levels 1, 2, 4, 8)', opts: { nSites: 13, hidden: 6, layers: 3, complex: true, nUp: null } as LruOptions },
+  { label: '3 layers, complex, N=13 (longer segments)', opts: { nSites: 13, hidden: 6, layers: 3, complex: true, nUp: null } as LruOptions },
 ]) {
   test(`parallel evaluation equals the site-by-site recurrence (${c.label})`, () => {
     const par = makeLru(c.opts, 61, 0.5);
