@@ -208,7 +208,10 @@ export function distinctRows(bits: Uint8Array, count: number, N: number): Uint8A
   return Uint8Array.from(out);
 }
 
-/** evaluate, evaluateConnected and logPsi give the same log ψ of the connected configurations (relative tolerance tol). */
+/**
+ * evaluate, evaluateConnected and logPsi give the same log ψ of the connected configurations
+ * (relative tolerance tol; phases modulo 2π, as the Marshall sign wrapper reduces them on the host only).
+ */
 export function assertConnectedConsistent(wf: Wavefunction, parents: Uint8Array, conn: Connections, tol: number): void {
   const N = wf.nSites;
   const K = conn.offsets[conn.count];
@@ -220,11 +223,12 @@ export function assertConnectedConsistent(wf: Wavefunction, parents: Uint8Array,
   const ph = lp.phase.dataSync();
   const close = (a: number, b: number, what: string, k: number) =>
     assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+  const turns = (a: number, b: number) => 2 * Math.PI * Math.round((a - b) / (2 * Math.PI));
   for (let k = 0; k < K; k++) {
     close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
-    close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
+    close(ev.phase[k], ec.phase[k] + turns(ev.phase[k], ec.phase[k]), 'phase evaluate/evaluateConnected', k);
     close(ev.logAmp[k], la[k], 'logAmp evaluate/logPsi', k);
-    close(ev.phase[k], ph[k], 'phase evaluate/logPsi', k);
+    close(ev.phase[k], ph[k] + turns(ev.phase[k], ph[k]), 'phase evaluate/logPsi', k);
   }
   tf.dispose([x, lp.logAmp, lp.phase]);
 }
