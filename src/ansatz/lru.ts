@@ -123,6 +123,8 @@ interface PreparedLayer {
   /** γ ⊙ B, [H,P] */
   BgRe: T2; BgIm: T2;
   Cre: T2; Cim: T2;
+  /** the same in the [re | im] layout: λ [1,2P], γ ⊙ B [H,2P], and [C_re; −C_im] [2P,H] (Re(h C) = h·Ccat) */
+  lamCat: T2; Bcat: T2; Ccat: T2;
   /** D as [1,H] */
   D: T2;
   Wa: T2; ba: tf.Tensor1D; Wg: T2; bg: tf.Tensor1D;
@@ -168,70 +170,63 @@ function cmul(aRe: tf.Tensor, aIm: tf.Tensor, bRe: tf.Tensor, bIm: tf.Tensor): [
 
 /**
  * The diagonal linear recurrence h_t = λ ⊙ h_{t−1} + v_t along every segment of `rows` (rows of a
- * segment contiguous, h = v at τ = 0), as one op with a hand-written gradient: returns [hRe; hIm]
- * stacked along the rows ([2R, P]). Backward, δ_t = ∂L/∂h_t + λ̄ ⊙ δ_{t+1} (reverse recurrence),
- * ∂L/∂v_t = δ_t, ∂L/∂λ = Σ_t δ_t ⊙ h̄_{t−1}. Both loops run on the host in float64: O(R·P), against
- * O(R·P·log N) tensor ops (each a few memory passes) for the parallel scan it replaced.
+ * segment contiguous, h = v at τ = 0), as one op with a hand-written gradient. Complex vectors are
+ * rows [re(P) | im(P)] of [R, 2P] tensors; λ is [1, 2P]. Backward, δ_t = ∂L/∂h_t + λ̄ ⊙ δ_{t+1}
+ * (the reverse recurrence), ∂L/∂v_t = δ_t, ∂L/∂λ = Σ_t δ_t ⊙ h̄_{t−1}. Both loops run on the host
+ * in float64: O(R·P), against O(R·P·log N) tensor ops (each a few memory passes) for the parallel
+ * scan it replaced.
  */
-function segmentRecurrence(rows: Rows): (vRe: T2, vIm: T2, lamRe: T2, lamIm: T2) => T2 {
+function segmentRecurrence(rows: Rows): (v: T2, lam: T2) => T2 {
   const { R, tau } = rows;
-  const f = (vRe: tf.Tensor, vIm: tf.Tensor, lamRe: tf.Tensor, lamIm: tf.Tensor, save: tf.GradSaveFunc) => {
-    const P = vRe.shape[1]!;
-    const lr = lamRe.dataSync();
-    const li = lamIm.dataSync();
-    const h = new Float32Array(2 * R * P); // re rows 0..R−1, im rows R..2R−1
-    h.set(vRe.dataSync() as Float32Array, 0);
-    h.set(vIm.dataSync() as Float32Array, R * P);
-    const I = R * P;
+  const f = (v: tf.Tensor, lam: tf.Tensor, save: tf.GradSaveFunc) => {
+    const P = v.shape[1]! / 2;
+    const W = 2 * P;
+    const l = lam.dataSync();
+    const h = Float32Array.from(v.dataSync() as Float32Array);
     for (let i = 0; i < R; i++) {
       if (tau[i] === 0) continue;
-      const o = i * P;
+      const o = i * W;
       for (let p = 0; p < P; p++) {
-        const a = h[o - P + p];
-        const b = h[I + o - P + p];
-        h[o + p] += lr[p] * a - li[p] * b;
-        h[I + o + p] += lr[p] * b + li[p] * a;
+        const a = h[o - W + p];
+        const b = h[o - W + P + p];
+        h[o + p] += l[p] * a - l[P + p] * b;
+        h[o + P + p] += l[p] * b + l[P + p] * a;
       }
     }
-    const value = tf.tensor2d(h, [2 * R, P]);
-    save([lamRe, lamIm, value]);
+    const value = tf.tensor2d(h, [R, W]);
+    save([value]);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const g = dy.dataSync();
-      const hs = saved[2].dataSync();
-      const d = new Float64Array(2 * R * P);
-      const gl = new Float64Array(2 * P);
+      const hs = saved[0].dataSync();
+      const d = new Float64Array(R * W);
+      const gl = new Float64Array(W);
       for (let i = R - 1; i >= 0; i--) {
-        const o = i * P;
+        const o = i * W;
         const next = i + 1 < R && tau[i + 1] > 0;
         for (let p = 0; p < P; p++) {
           let dr = g[o + p];
-          let di = g[I + o + p];
+          let di = g[o + P + p];
           if (next) {
-            const er = d[o + P + p];
-            const ei = d[I + o + P + p];
-            dr += lr[p] * er + li[p] * ei;
-            di += lr[p] * ei - li[p] * er;
+            const er = d[o + W + p];
+            const ei = d[o + W + P + p];
+            dr += l[p] * er + l[P + p] * ei;
+            di += l[p] * ei - l[P + p] * er;
           }
           d[o + p] = dr;
-          d[I + o + p] = di;
+          d[o + P + p] = di;
           if (tau[i] > 0) {
-            const a = hs[o - P + p];
-            const b = hs[I + o - P + p];
+            const a = hs[o - W + p];
+            const b = hs[o - W + P + p];
             gl[p] += dr * a + di * b;
             gl[P + p] += di * a - dr * b;
           }
         }
       }
-      return [
-        tf.tensor2d(Float32Array.from(d.subarray(0, I)), [R, P]),
-        tf.tensor2d(Float32Array.from(d.subarray(I)), [R, P]),
-        tf.tensor2d(Float32Array.from(gl.subarray(0, P)), [1, P]),
-        tf.tensor2d(Float32Array.from(gl.subarray(P)), [1, P]),
-      ];
+      return [tf.tensor2d(Float32Array.from(d), [R, W]), tf.tensor2d(Float32Array.from(gl), [1, W])];
     };
     return { value, gradFunc };
   };
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (vRe: T2, vIm: T2, lamRe: T2, lamIm: T2) => T2;
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (v: T2, lam: T2) => T2;
 }
 
 class LruWavefunction implements Wavefunction {
@@ -342,11 +337,14 @@ class LruWavefunction implements Wavefunction {
       const ang = mmConstLeft(this.cN, et as T2);
       const m1 = tf.exp(tf.neg(en));
       const gamma = tf.sqrt(tf.sub(1, tf.mul(m1, m1))); // sqrt(1 − |λ|²)
+      const lamRe = tf.mul(m1, tf.cos(et)) as T2;
+      const lamIm = tf.mul(m1, tf.sin(et)) as T2;
+      const BgRe = tf.mul(v.Bre, gamma) as T2;
+      const BgIm = tf.mul(v.Bim, gamma) as T2;
       return {
         powRe: tf.mul(mag, tf.cos(ang)) as T2, powIm: tf.mul(mag, tf.sin(ang)) as T2,
-        lamRe: tf.mul(m1, tf.cos(et)) as T2, lamIm: tf.mul(m1, tf.sin(et)) as T2,
-        BgRe: tf.mul(v.Bre, gamma) as T2, BgIm: tf.mul(v.Bim, gamma) as T2,
-        Cre: v.Cre as T2, Cim: v.Cim as T2, D: row(v.D),
+        lamRe, lamIm, BgRe, BgIm, Cre: v.Cre as T2, Cim: v.Cim as T2, D: row(v.D),
+        lamCat: tf.concat([lamRe, lamIm], 1), Bcat: tf.concat([BgRe, BgIm], 1), Ccat: tf.concat([v.Cre as T2, tf.neg(v.Cim) as T2], 0),
         Wa: v.Wa as T2, ba: fresh(v.ba), Wg: v.Wg as T2, bg: fresh(v.bg),
       };
     });
@@ -385,9 +383,9 @@ class LruWavefunction implements Wavefunction {
     return tf.mul(ops.affine(y, L.Wa, L.ba), tf.sigmoid(ops.affine(y, L.Wg, L.bg))) as T2;
   }
 
-  /** y = Re(h C) + D ⊙ u, then u + GLU(y). */
-  private block(L: PreparedLayer, ops: Ops, hRe: T2, hIm: T2, u: T2): T2 {
-    const y = tf.add(tf.sub(ops.mm(hRe, L.Cre), ops.mm(hIm, L.Cim)), tf.mul(u, L.D)) as T2;
+  /** y = Re(h C) + D ⊙ u (h in the [re | im] layout), then u + GLU(y). */
+  private block(L: PreparedLayer, ops: Ops, h: T2, u: T2): T2 {
+    const y = tf.add(ops.mm(h, L.Ccat), tf.mul(u, L.D)) as T2;
     return tf.add(u, this.glu(L, ops, y)) as T2;
   }
 
@@ -436,27 +434,21 @@ class LruWavefunction implements Wavefunction {
    * `inject[l]` = λ ⊙ h_{start−1} added to the first row of each segment, or null), GLUs, head.
    * Returns the head summands and the states of layers ≥ 1 (for branching).
    */
-  private network(P: Prepared, ops: Ops, y0: T2, ind: T2, rows: Rows, head3: [T2, T2, T2 | null], inject: ([T2, T2] | null)[])
-    : { sp: T2; ph: T2 | null; states: [T2, T2][] } {
+  private network(P: Prepared, ops: Ops, y0: T2, ind: T2, rows: Rows, head3: [T2, T2, T2 | null], inject: (T2 | null)[])
+    : { sp: T2; ph: T2 | null; states: T2[] } {
     const u0 = ops.mmConst(ind, P.E);
     let u = tf.add(u0, this.glu(P.layers[0], ops, y0)) as T2;
-    const states: [T2, T2][] = [];
+    const states: T2[] = [];
     if (P.layers.length > 1) {
       const rec = segmentRecurrence(rows);
       for (let l = 1; l < P.layers.length; l++) {
         const L = P.layers[l];
-        let vRe = ops.mm(u, L.BgRe);
-        let vIm = ops.mm(u, L.BgIm);
+        let v = ops.mm(u, L.Bcat);
         const inj = inject[l];
-        if (inj) {
-          vRe = tf.add(vRe, inj[0]) as T2;
-          vIm = tf.add(vIm, inj[1]) as T2;
-        }
-        const hs = rec(vRe, vIm, L.lamRe, L.lamIm);
-        const hRe = tf.slice(hs, [0, 0], [rows.R, vRe.shape[1]]);
-        const hIm = tf.slice(hs, [rows.R, 0], [rows.R, vRe.shape[1]]);
-        states.push([hRe, hIm]);
-        u = this.block(L, ops, hRe, hIm, u);
+        if (inj) v = tf.add(v, inj) as T2;
+        const h = rec(v, L.lamCat);
+        states.push(h);
+        u = this.block(L, ops, h, u);
       }
     }
     const [sp, ph] = head(P, ops, u, head3[0], head3[1], head3[2]);
@@ -465,7 +457,7 @@ class LruWavefunction implements Wavefunction {
 
   /** Full pass over `count` path-ordered configurations (rows sample-major, positions 0..N−1). */
   private fullPass(P: Prepared, ops: Ops, bits: Uint8Array, count: number)
-    : { sp: T2; ph: T2 | null; y0: T2; states: [T2, T2][]; rows: Rows } {
+    : { sp: T2; ph: T2 | null; y0: T2; states: T2[]; rows: Rows } {
     const N = this.nSites;
     const H = this.opts.hidden;
     const rows = makeRows(count, N, new Int32Array(count));
@@ -520,9 +512,9 @@ class LruWavefunction implements Wavefunction {
       sp: rootT.sp.dataSync() as Float32Array,
       ph: rootT.ph ? (rootT.ph.dataSync() as Float32Array) : null,
       y0: rootT.y0 ? (rootT.y0.dataSync() as Float32Array) : null,
-      states: rootT.states.map(([a, b]) => [a.dataSync(), b.dataSync()] as Float32Array[]),
+      states: rootT.states.map((t) => t.dataSync() as Float32Array),
     };
-    tf.dispose([rootT.sp, rootT.ph, rootT.y0, ...rootT.states.flat()].filter((t) => t !== null) as tf.Tensor[]);
+    tf.dispose([rootT.sp, rootT.ph, rootT.y0, ...rootT.states].filter((t) => t !== null) as tf.Tensor[]);
     const acc = new Float64Array(rs.rows);
     const pacc = new Float64Array(complex ? 2 * rs.rows : 0);
     for (let r = 0; r < roots; r++) {
@@ -568,26 +560,25 @@ class LruWavefunction implements Wavefunction {
       }
       const outT = tidy(() => {
         // layers ≥ 1: inject λ ⊙ h_{k−1} of the parent into the first row of each child
-        const inject: ([T2, T2] | null)[] = [null];
+        const inject: (T2 | null)[] = [null];
+        const W = 2 * H;
         for (let l = 1; l < nL; l++) {
-          const [sRe, sIm] = root.states[l - 1];
-          const lr = P.layers[l].lamRe.dataSync();
-          const li = P.layers[l].lamIm.dataSync();
-          const zRe = new Float32Array(rows.R * H);
-          const zIm = new Float32Array(rows.R * H);
+          const hs = root.states[l - 1];
+          const lam = P.layers[l].lamCat.dataSync();
+          const z = new Float32Array(rows.R * W);
           for (let c = 0; c < children; c++) {
             const k = start[c];
             if (k === 0) continue;
-            const src = (rs.parent[roots + c] * N + k - 1) * H;
-            const dst = rows.rowStart[c] * H;
+            const src = (rs.parent[roots + c] * N + k - 1) * W;
+            const dst = rows.rowStart[c] * W;
             for (let h = 0; h < H; h++) {
-              const a = sRe[src + h];
-              const b = sIm[src + h];
-              zRe[dst + h] = lr[h] * a - li[h] * b;
-              zIm[dst + h] = lr[h] * b + li[h] * a;
+              const a = hs[src + h];
+              const b = hs[src + H + h];
+              z[dst + h] = lam[h] * a - lam[H + h] * b;
+              z[dst + H + h] = lam[h] * b + lam[H + h] * a;
             }
           }
-          inject.push([tf.tensor2d(zRe, [rows.R, H]), tf.tensor2d(zIm, [rows.R, H])]);
+          inject.push(tf.tensor2d(z, [rows.R, W]));
         }
         const hr = this.headRows(bits, rows);
         const head3: [T2, T2, T2 | null] = [
@@ -625,7 +616,7 @@ class LruWavefunction implements Wavefunction {
   /** A batch of B rows advanced position by position; `step` returns u^L at position j. */
   private stepper(P: Prepared, B: number): { step: (j: number, bits: Uint8Array) => T2; dispose: () => void } {
     const N = this.nSites;
-    let h: [T2, T2][] | null = null;
+    let h: [T2, T2][] | null = null; // [re, im] per layer
     return {
       step: (j, bits) => {
         const res = tidy(() => {
@@ -643,7 +634,7 @@ class LruWavefunction implements Wavefunction {
               cur = [tf.add(aRe, vRe) as T2, tf.add(aIm, vIm) as T2];
             }
             hn.push(cur);
-            u = this.block(L, PLAIN_OPS, cur[0], cur[1], u);
+            u = this.block(L, PLAIN_OPS, tf.concat(cur, 1), u);
           });
           return { hn, u };
         });
