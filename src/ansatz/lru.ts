@@ -35,14 +35,22 @@
  * Sampling is site by site (the recurrence as written above); the same step gives the
  * sequential evaluation (`evaluation: 'sequential'`) that tests the parallel one.
  *
- * Measured choices (tfjs-wasm 4.22, one core of the 2-core machine, loaded by other jobs; B=1000,
- * N=20, H=50; .scratch micro-benchmarks, scripts/bench-lru.ts):
- * - batched matMul [P,B,N]·[P,N,N] (a per-unit Toeplitz kernel for all layers) runs at
+ * Measured choices (tfjs-wasm 4.22, on the 2-core machine shared with other jobs, load 12–26, so
+ * absolute times are 3–10× inflated; ratios back to back in one process; B=1000, N=20, H=50;
+ * scripts/bench-lru.ts and micro-benchmarks):
+ * - batched matMul [P,B,N]·[P,N,N] (a per-unit Toeplitz kernel for every layer) ran at
  *   ~0.75 GFLOP/s (54 ms at N=20, 1.7 s at N=100): not used;
  * - the wasm Slice kernel copies its whole input before slicing, so splitting an [N·B,·] tensor
  *   into N per-position pieces costs O(N²) copies (split into 20: 72 ms for 20000×50): the
- *   parallel passes never split per position; the closed-form layer-0 matMul [B,N]·[N,N·H] costs
- *   3 ms at N=20.
+ *   parallel passes never split per position; the closed-form layer-0 matMul [B,N]·[N,N·H] took
+ *   3 ms at N=20;
+ * - layers ≥ 1: the host recurrence op against the parallel scan (N=20, M=500 single flips,
+ *   L=2): evaluateConnected 9.3 s vs 14.2 s, gradient 3.6 s vs 5.1 s; keeping the complex state
+ *   as one [R,2P] tensor (one input and one output matMul, no slices) took evaluateConnected from
+ *   13.2 s to 11.0 s under tf.profile;
+ * - against the GRU rnn (same 1000 random configurations, TFIM N=20, H=50, one layer each):
+ *   evaluateConnected 1.64 s vs 2.83 s in one run and 9.06 s vs 9.06 s in another (load 12 vs 26),
+ *   gradient 0.87 vs 1.04 s, sampling 0.59 vs 0.43 s (the LRU step has more ops per site).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
