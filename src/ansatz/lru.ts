@@ -48,9 +48,12 @@
  *   L=2): evaluateConnected 9.3 s vs 14.2 s, gradient 3.6 s vs 5.1 s; keeping the complex state
  *   as one [R,2P] tensor (one input and one output matMul, no slices) took evaluateConnected from
  *   13.2 s to 11.0 s under tf.profile;
- * - against the GRU rnn (same 1000 random configurations, TFIM N=20, H=50, one layer each):
- *   evaluateConnected 1.64 s vs 2.83 s in one run and 9.06 s vs 9.06 s in another (load 12 vs 26),
- *   gradient 0.87 vs 1.04 s, sampling 0.59 vs 0.43 s (the LRU step has more ops per site).
+ * - against the GRU rnn (same 1000 random configurations, TFIM N=20, H=50, one layer each,
+ *   machine load ≈ 3): ψ of all single flips 0.76 s vs 0.71 s, gradient 0.17 s vs 0.23 s,
+ *   sampling 1000 configurations 0.15 s vs 0.05 s (the LRU step has about twice the ops per
+ *   site); a VMC step (scripts/bench-lru.ts) TFIM M=1000 0.93 s vs 1.13 s, Heisenberg ring
+ *   M=500 (Marshall, S^z=0) 0.64 s vs 0.28 s. Where the connected pass loses on the Heisenberg
+ *   ring is not profiled yet.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
