@@ -52,8 +52,9 @@
  *   machine load ≈ 3): ψ of all single flips 0.76 s vs 0.71 s, gradient 0.17 s vs 0.23 s,
  *   sampling 1000 configurations 0.15 s vs 0.05 s (the LRU step has about twice the ops per
  *   site); a VMC step (scripts/bench-lru.ts) TFIM M=1000 0.93 s vs 1.13 s, Heisenberg ring
- *   M=500 (Marshall, S^z=0) 0.64 s vs 0.28 s. Where the connected pass loses on the Heisenberg
- *   ring is not profiled yet.
+ *   M=500 (Marshall, S^z=0) 0.64 s vs 0.28 s — but on the same 500 random S^z=0 configurations of
+ *   that ring the connected pass took 375 ms vs 406 ms, so the step difference comes from the
+ *   different samples of the two initial states (not profiled further).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
