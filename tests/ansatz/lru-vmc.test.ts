@@ -29,7 +29,7 @@ function config(over: Partial<ExperimentConfig>): ExperimentConfig {
 test('lru on the open TFIM chain N = 8 at h = 1 reaches relative error < 1e-3 vs free fermions', async () => {
   const { summary } = await runExperiment({
     config: config({
-      model: 'tfim', param: { h: 1 }, lattice: 'chain', n: 8, hidden: 16, samples: 200, steps: 80, lr: 0.01,
+      model: 'tfim', param: { h: 1 }, lattice: 'chain', n: 8, hidden: 16, samples: 200, steps: 120, lr: 0.01,
       'lr-decay': 200, 'eval-samples': 4000, out: join(mkdtempSync(join(tmpdir(), 'vmc-lru-')), 'tfim'),
     }),
     quiet: true,
