@@ -32,6 +32,7 @@ export type { Wavefunction, LogPsi, HostLogPsi } from './ansatz/wavefunction.js'
 export { parameterCount } from './ansatz/wavefunction.js';
 export { createRnn, type RnnOptions } from './ansatz/rnn.js';
 export { createRnn2d, type Rnn2dOptions } from './ansatz/rnn2d.js';
+export { createLru, type LruOptions } from './ansatz/lru.js';
 export { createRbm, chainTranslations, type RbmOptions } from './ansatz/rbm.js';
 export { createFlow, type FlowOptions } from './ansatz/flow.js';
 export { withSignRule, type SignRule } from './ansatz/sign.js';

@@ -4,6 +4,7 @@
  * initialisation and sampling are reproducible independently.
  */
 import { createFlow } from '../ansatz/flow.js';
+import { createLru } from '../ansatz/lru.js';
 import { chainTranslations, createRbm } from '../ansatz/rbm.js';
 import { createRnn } from '../ansatz/rnn.js';
 import { createRnn2d } from '../ansatz/rnn2d.js';
@@ -100,6 +101,8 @@ export function buildWavefunction(cfg: ExperimentConfig, parts: ModelParts, rng:
   switch (cfg.ansatz) {
     case 'rnn':
       return withSignRule(createRnn({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng), cfg.sign, lattice);
+    case 'lru':
+      return withSignRule(createLru({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng), cfg.sign, lattice);
     case 'rnn2d': {
       // the 2D RNN walks its own zigzag path (the snake order) and has one recurrent layer
       if (lattice.kind !== 'square') throw new InputError('the rnn2d ansatz needs --lattice square (use rnn on chains)', 'ansatz');

@@ -38,10 +38,10 @@ export const OPTIONS = {
   bc: { type: 'string', group: MODEL, default: 'open', choices: ['open', 'periodic'], describe: 'boundary conditions' },
   magnetization: { type: 'number', group: MODEL, describe: 'fix total S^z = (N_up − N_down)/2, e.g. 0 (default: unconstrained; exact energies are then the lowest over all S^z sectors, see vmc exact --help)' },
 
-  ansatz: { type: 'string', group: ANSATZ, default: 'rnn', choices: ['rnn', 'rnn2d', 'rbm', 'flow'], describe: 'wavefunction' },
-  hidden: { type: 'integer', group: ANSATZ, min: 1, describe: 'hidden units per layer [default: 50 for rnn/rnn2d, max(16, 4N) for flow]' },
-  layers: { type: 'integer', group: ANSATZ, min: 1, describe: 'stacked recurrent layers (rnn) or masked hidden layers (flow) [default: 1 rnn, 2 flow]' },
-  phase: { type: 'boolean', group: ANSATZ, default: false, describe: 'complex amplitudes: add a phase head (rnn, rnn2d, flow)' },
+  ansatz: { type: 'string', group: ANSATZ, default: 'rnn', choices: ['rnn', 'rnn2d', 'lru', 'rbm', 'flow'], describe: 'wavefunction (lru: linear recurrent unit, evaluated in parallel over sites)' },
+  hidden: { type: 'integer', group: ANSATZ, min: 1, describe: 'hidden units per layer [default: 50 for rnn/rnn2d/lru, max(16, 4N) for flow]' },
+  layers: { type: 'integer', group: ANSATZ, min: 1, describe: 'stacked recurrent layers (rnn), LRU blocks (lru) or masked hidden layers (flow) [default: 1 rnn/lru, 2 flow]' },
+  phase: { type: 'boolean', group: ANSATZ, default: false, describe: 'complex amplitudes: add a phase head (rnn, rnn2d, lru, flow)' },
   sign: { type: 'string', group: ANSATZ, default: 'none', choices: ['none', 'marshall'], describe: 'fixed sign rule; marshall = (−1)^(up spins on sublattice A)' },
   order: { type: 'string', group: ANSATZ, default: 'auto', describe: 'site path of autoregressive ansätze: auto (snake on square lattices), raster, snake, or a permutation of the sites such as "0,2,4,1,3,5"' },
   cell: { type: 'string', group: ANSATZ, default: 'gated', choices: ['plain', 'gated'], describe: 'rnn2d cell: the paper\'s plain ELU cell or a GRU-style gated cell' },
@@ -90,7 +90,7 @@ export interface ExperimentConfig {
   ly?: number;
   bc: 'open' | 'periodic';
   magnetization: number | null;
-  ansatz: 'rnn' | 'rnn2d' | 'rbm' | 'flow';
+  ansatz: 'rnn' | 'rnn2d' | 'lru' | 'rbm' | 'flow';
   hidden?: number;
   layers?: number;
   phase: boolean;

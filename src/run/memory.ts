@@ -81,6 +81,15 @@ function networkShape(cfg: ExperimentConfig, nSites: number): Shape {
       p += (2 * H + 2) * (cfg.phase ? 2 : 1);
       return { parameters: p, constants: 0, sizeFlags: ['--hidden', '--layers'], activationsPerSample: 5 * N * H * L, forwardChunk: RNN_ROWS * 6 * H * L };
     }
+    case 'lru': {
+      const H = cfg.hidden ?? 50;
+      const L = cfg.layers ?? 1;
+      // embedding E [3, H]; per layer ν, θ, D [H], B and C complex [H, H], GLU W_a, W_g [H, H] + biases
+      const p = 3 * H + L * (6 * H * H + 5 * H) + (2 * H + 2) * (cfg.phase ? 2 : 1);
+      // the closed-form layer 0 keeps a Toeplitz matrix [N, N·H]; per position and layer a complex
+      // state, the output, the residual stream and the GLU's two halves are kept for the gradient
+      return { parameters: p, constants: N * N * H + N * N, sizeFlags: ['--hidden', '--layers'], activationsPerSample: 8 * N * H * L, forwardChunk: RNN_ROWS * 8 * H * L };
+    }
     case 'rnn2d': {
       const H = cfg.hidden ?? 50;
       // input gate: W_h, W_v [2, H], U_h, U_v [H, H], b [H]; gated: two of them plus the mixing maps

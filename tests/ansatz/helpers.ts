@@ -5,6 +5,7 @@ import type { Rng } from '../../src/rng.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import { popcount } from '../../src/exact/index.js';
 import { allConfigs as enumerate } from '../configurations.js';
+import type { Connections } from '../../src/hamiltonian/types.js';
 
 /** All 2^N configurations as count·N bits; configuration i has x_s = bit s of i. */
 export { enumerate, popcount };
@@ -92,4 +93,155 @@ export function assertNormalised(wf: Wavefunction, nSites: number, nUp: number |
   assert.equal(outside, 0);
   const nIn = nUp === null ? M : binom(nSites, nUp);
   assert.ok(pmax > 3 / nIn, `max P = ${pmax}: too close to uniform for a meaningful test`);
+}
+
+/** A random permutation of 0..N−1 (Fisher–Yates). */
+export function permutation(N: number, rng: Rng): number[] {
+  const p = Array.from({ length: N }, (_, i) => i);
+  for (let i = N - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [p[i], p[j]] = [p[j], p[i]];
+  }
+  return p;
+}
+
+/** Connections with all single flips and nearest/next-nearest pair flips (matrix elements unused). */
+export function flipConnections(parents: Uint8Array, count: number, N: number, onlyExchange = false): Connections {
+  const groups: number[][] = [];
+  if (!onlyExchange) for (let i = 0; i < N; i++) groups.push([i]);
+  for (let i = 0; i + 1 < N; i++) groups.push([i, i + 1]);
+  for (let i = 0; i + 2 < N; i++) groups.push([i, i + 2]);
+  const configs: number[] = [];
+  const parent: number[] = [];
+  const group: number[] = [];
+  const offsets = new Int32Array(count + 1);
+  for (let p = 0; p < count; p++) {
+    groups.forEach((g, gi) => {
+      if (onlyExchange && parents[p * N + g[0]] === parents[p * N + g[1]]) return;
+      const row = Array.from(parents.subarray(p * N, (p + 1) * N));
+      for (const s of g) row[s] ^= 1;
+      configs.push(...row);
+      parent.push(p);
+      group.push(gi);
+    });
+    offsets[p + 1] = parent.length;
+  }
+  const K = parent.length;
+  return {
+    count, nSites: N, diag: new Float64Array(count), offsets, configs: Uint8Array.from(configs),
+    elemRe: new Float64Array(K).fill(-1), elemIm: new Float64Array(K), parent: Int32Array.from(parent), group: Int32Array.from(group),
+  };
+}
+
+/** Surrogate-like loss Σ_b (a_b·logAmp_b + c_b·phase_b) with fixed coefficients. */
+export function lossTensor(wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, c: tf.Tensor1D): tf.Scalar {
+  const { logAmp, phase } = wf.logPsi(x);
+  return tf.add(tf.sum(tf.mul(logAmp, a)), tf.sum(tf.mul(phase, c))) as tf.Scalar;
+}
+
+/** Gradient of `lossTensor` with respect to every variable, as host copies in variable order. */
+export function lossGradients(wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, c: tf.Tensor1D): Float32Array[] {
+  const { grads, value } = tf.variableGrads(() => lossTensor(wf, x, a, c), wf.variables);
+  value.dispose();
+  const out = wf.variables.map((v) => grads[v.name].dataSync().slice() as Float32Array);
+  tf.dispose(grads);
+  return out;
+}
+
+/**
+ * The analytic gradient `g` of `lossTensor` agrees with central finite differences (step eps)
+ * along one random direction per variable; the variables are restored afterwards.
+ */
+export function assertFiniteDifferences(
+  wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, c: tf.Tensor1D, g: Float32Array[], rng: Rng, eps = 1e-2,
+): void {
+  const hostLoss = () => {
+    const l = lossTensor(wf, x, a, c);
+    const v = l.dataSync()[0];
+    l.dispose();
+    return v;
+  };
+  wf.variables.forEach((v, vi) => {
+    const orig = v.dataSync().slice();
+    const dir = new Float32Array(v.size);
+    for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
+    let analytic = 0;
+    for (let i = 0; i < dir.length; i++) analytic += g[vi][i] * dir[i];
+    const at = (t: number) => {
+      const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
+      v.assign(w);
+      w.dispose();
+      return hostLoss();
+    };
+    const fd = (at(eps) - at(-eps)) / (2 * eps);
+    at(0);
+    const tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(fd)) + 1e-3;
+    assert.ok(Math.abs(fd - analytic) < tol, `variable ${vi} [${v.shape}]: analytic ${analytic} vs finite difference ${fd}`);
+  });
+}
+
+/** The distinct rows of count·N bits, in order of first appearance (as the driver passes parents). */
+export function distinctRows(bits: Uint8Array, count: number, N: number): Uint8Array {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  for (let p = 0; p < count; p++) {
+    const row = bits.subarray(p * N, (p + 1) * N);
+    const key = row.join('');
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(...row);
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/**
+ * evaluate, evaluateConnected and logPsi give the same log ψ of the connected configurations
+ * (relative tolerance tol; phases modulo 2π, as the Marshall sign wrapper reduces them on the host only).
+ */
+export function assertConnectedConsistent(wf: Wavefunction, parents: Uint8Array, conn: Connections, tol: number): void {
+  const N = wf.nSites;
+  const K = conn.offsets[conn.count];
+  const ev = wf.evaluate(conn.configs, K);
+  const ec = wf.evaluateConnected!(parents, conn);
+  const x = tf.tensor2d(Float32Array.from(conn.configs), [K, N]);
+  const lp = wf.logPsi(x);
+  const la = lp.logAmp.dataSync();
+  const ph = lp.phase.dataSync();
+  const close = (a: number, b: number, what: string, k: number) =>
+    assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
+  const turns = (a: number, b: number) => 2 * Math.PI * Math.round((a - b) / (2 * Math.PI));
+  for (let k = 0; k < K; k++) {
+    close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
+    close(ev.phase[k], ec.phase[k] + turns(ev.phase[k], ec.phase[k]), 'phase evaluate/evaluateConnected', k);
+    close(ev.logAmp[k], la[k], 'logAmp evaluate/logPsi', k);
+    close(ev.phase[k], ph[k] + turns(ev.phase[k], ph[k]), 'phase evaluate/logPsi', k);
+  }
+  tf.dispose([x, lp.logAmp, lp.phase]);
+}
+
+/**
+ * No tensor leaks: `rounds` rounds of sample, evaluate, evaluateConnected (connections of 5
+ * parents from `connect`), a gradient and a plain logPsi leave the tensor count unchanged after a
+ * first warm-up round.
+ */
+export function assertNoLeaks(wf: Wavefunction, rng: Rng, connect: (parents: Uint8Array, count: number) => Connections, rounds = 4): void {
+  const N = wf.nSites;
+  const round = () => {
+    const s = wf.sample!(30, rng);
+    wf.evaluate(s, 30);
+    wf.evaluateConnected!(s.slice(0, 5 * N), connect(s.slice(0, 5 * N), 5));
+    const x = tf.tensor2d(Float32Array.from(s), [30, N]);
+    const { grads, value } = tf.variableGrads(() => {
+      const { logAmp, phase } = wf.logPsi(x);
+      return tf.add(tf.sum(logAmp), tf.sum(phase)) as tf.Scalar;
+    }, wf.variables);
+    const plain = wf.logPsi(x);
+    tf.dispose([x, value, plain.logAmp, plain.phase]);
+    tf.dispose(grads);
+  };
+  round();
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < rounds; i++) round();
+  assert.equal(tf.memory().numTensors, before);
 }

@@ -6,8 +6,10 @@ import { layoutTolerance, testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
-import type { Connections } from '../../src/hamiltonian/types.js';
-import { assertNormalised, enumerate as allConfigs } from './helpers.js';
+import {
+  assertConnectedConsistent, assertFiniteDifferences, assertNoLeaks, assertNormalised, distinctRows, enumerate as allConfigs,
+  flipConnections, lossGradients, permutation,
+} from './helpers.js';
 
 before(async () => {
   await initBackend(testBackend());
@@ -25,15 +27,6 @@ function makeRnn(opts: RnnOptions, seed: number, scale = 0.8): Wavefunction {
     t.dispose();
   }
   return wf;
-}
-
-function permutation(N: number, rng: Rng): number[] {
-  const p = Array.from({ length: N }, (_, i) => i);
-  for (let i = N - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [p[i], p[j]] = [p[j], p[i]];
-  }
-  return p;
 }
 
 const normCases: (RnnOptions & { label: string })[] = [
@@ -108,12 +101,6 @@ for (const nUp of [null, 3]) {
   });
 }
 
-/** Surrogate-like loss Σ_b (a_b·logAmp_b + c_b·phase_b) with fixed coefficients. */
-function lossTensor(wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, c: tf.Tensor1D): tf.Scalar {
-  const { logAmp, phase } = wf.logPsi(x);
-  return tf.add(tf.sum(tf.mul(logAmp, a)), tf.sum(tf.mul(phase, c))) as tf.Scalar;
-}
-
 for (const c of [
   { label: 'complex, 2 layers, nUp', opts: { nSites: 6, hidden: 6, layers: 2, complex: true, nUp: 3 } },
   { label: 'positive, 1 layer', opts: { nSites: 7, hidden: 8, layers: 1, complex: false, nUp: null } },
@@ -133,77 +120,19 @@ for (const c of [
     const x = tf.tensor2d(bits, [B, N]);
     const ca = tf.tensor1d(Array.from({ length: B }, () => rng.normal()));
     const cp = tf.tensor1d(Array.from({ length: B }, () => rng.normal()));
-    const gradsOf = (w: Wavefunction) => {
-      const { grads, value } = tf.variableGrads(() => lossTensor(w, x, ca, cp), w.variables);
-      value.dispose();
-      const out = w.variables.map((v) => grads[v.name].dataSync().slice());
-      tf.dispose(grads);
-      return out;
-    };
-    const g = gradsOf(wf);
+    const g = lossGradients(wf, x, ca, cp);
     // the op-by-op tape formulations give the same gradients
     for (const mode of ['tape', 'builtin'] as const) {
       const other = makeRnn({ ...c.opts, gradient: mode }, 21, 0.5);
-      const go = gradsOf(other);
+      const go = lossGradients(other, x, ca, cp);
       g.forEach((gv, vi) => gv.forEach((val, i) =>
         assert.ok(Math.abs(val - go[vi][i]) <= 1e-4 * Math.max(1, Math.abs(val)), `${mode}: variable ${vi}[${i}] ${val} vs ${go[vi][i]}`)));
       other.dispose();
     }
-    const eps = 1e-2;
-    const hostLoss = () => {
-      const l = lossTensor(wf, x, ca, cp);
-      const v = l.dataSync()[0];
-      l.dispose();
-      return v;
-    };
-    wf.variables.forEach((v, vi) => {
-      const orig = v.dataSync().slice();
-      const dir = new Float32Array(v.size);
-      for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
-      let analytic = 0;
-      for (let i = 0; i < dir.length; i++) analytic += g[vi][i] * dir[i];
-      const at = (t: number) => {
-        const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
-        v.assign(w);
-        w.dispose();
-        return hostLoss();
-      };
-      const fd = (at(eps) - at(-eps)) / (2 * eps);
-      at(0);
-      const tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(fd)) + 1e-3;
-      assert.ok(Math.abs(fd - analytic) < tol, `variable ${vi} ${v.shape}: analytic ${analytic} vs finite difference ${fd}`);
-    });
+    assertFiniteDifferences(wf, x, ca, cp, g, rng);
     tf.dispose([x, ca, cp]);
     wf.dispose();
   });
-}
-
-/** Connections with all single flips and nearest/next-nearest pair flips (matrix elements unused). */
-function flipConnections(parents: Uint8Array, count: number, N: number, onlyExchange = false): Connections {
-  const groups: number[][] = [];
-  if (!onlyExchange) for (let i = 0; i < N; i++) groups.push([i]);
-  for (let i = 0; i + 1 < N; i++) groups.push([i, i + 1]);
-  for (let i = 0; i + 2 < N; i++) groups.push([i, i + 2]);
-  const configs: number[] = [];
-  const parent: number[] = [];
-  const group: number[] = [];
-  const offsets = new Int32Array(count + 1);
-  for (let p = 0; p < count; p++) {
-    groups.forEach((g, gi) => {
-      if (onlyExchange && parents[p * N + g[0]] === parents[p * N + g[1]]) return;
-      const row = Array.from(parents.subarray(p * N, (p + 1) * N));
-      for (const s of g) row[s] ^= 1;
-      configs.push(...row);
-      parent.push(p);
-      group.push(gi);
-    });
-    offsets[p + 1] = parent.length;
-  }
-  const K = parent.length;
-  return {
-    count, nSites: N, diag: new Float64Array(count), offsets, configs: Uint8Array.from(configs),
-    elemRe: new Float64Array(K).fill(-1), elemIm: new Float64Array(K), parent: Int32Array.from(parent), group: Int32Array.from(group),
-  };
 }
 
 for (const c of [
@@ -216,36 +145,8 @@ for (const c of [
     const wf = makeRnn(c.opts, 31);
     const N = c.opts.nSites;
     const P = 9;
-    const parents = wf.sample!(P, new Rng(2));
-    // make them distinct, as the driver does
-    const seen = new Set<string>();
-    const distinct: number[] = [];
-    for (let p = 0; p < P; p++) {
-      const key = parents.subarray(p * N, (p + 1) * N).join('');
-      if (!seen.has(key)) {
-        seen.add(key);
-        distinct.push(...parents.subarray(p * N, (p + 1) * N));
-      }
-    }
-    const par = Uint8Array.from(distinct);
-    const count = par.length / N;
-    const conn = flipConnections(par, count, N, c.exch);
-    const K = conn.parent.length;
-    const ev = wf.evaluate(conn.configs, K);
-    const ec = wf.evaluateConnected!(par, conn);
-    const x = tf.tensor2d(Float32Array.from(conn.configs), [K, N]);
-    const lp = wf.logPsi(x);
-    const la = lp.logAmp.dataSync();
-    const ph = lp.phase.dataSync();
-    const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= layoutTolerance(1e-5) * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
-    for (let k = 0; k < K; k++) {
-      close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
-      close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
-      close(ev.logAmp[k], la[k], 'logAmp evaluate/logPsi', k);
-      close(ev.phase[k], ph[k], 'phase evaluate/logPsi', k);
-    }
-    tf.dispose([x, lp.logAmp, lp.phase]);
+    const par = distinctRows(wf.sample!(P, new Rng(2)), P, N);
+    assertConnectedConsistent(wf, par, flipConnections(par, par.length / N, N, c.exch), layoutTolerance(1e-5));
     wf.dispose();
   });
 }
@@ -254,24 +155,8 @@ test('no tensors leak across sample, evaluate, evaluateConnected and gradients',
   const N = 8;
   const start = tf.memory().numTensors;
   const wf = makeRnn({ nSites: N, hidden: 8, layers: 2, complex: true, nUp: 4, chunk: 20 }, 41);
-  const rng = new Rng(1);
-  const round = () => {
-    const s = wf.sample!(30, rng);
-    wf.evaluate(s, 30);
-    wf.evaluateConnected!(s.slice(0, 5 * N), flipConnections(s.slice(0, 5 * N), 5, N));
-    const x = tf.tensor2d(Float32Array.from(s), [30, N]);
-    const { grads, value } = tf.variableGrads(() => {
-      const { logAmp, phase } = wf.logPsi(x);
-      return tf.add(tf.sum(logAmp), tf.sum(phase)) as tf.Scalar;
-    }, wf.variables);
-    const plain = wf.logPsi(x);
-    tf.dispose([x, value, plain.logAmp, plain.phase]);
-    tf.dispose(grads);
-  };
-  round();
+  assertNoLeaks(wf, new Rng(1), (p, n) => flipConnections(p, n, N));
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 4; i++) round();
-  assert.equal(tf.memory().numTensors, before);
   const nVars = wf.variables.length;
   wf.dispose();
   assert.equal(tf.memory().numTensors, before - nVars - 5);

@@ -15,7 +15,10 @@ import { createRnn2d, zigzagPath, type Rnn2dOptions } from '../../src/ansatz/rnn
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
 import { compileHamiltonian, loadModel } from '../../src/hamiltonian/index.js';
 import { Lattice } from '../../src/lattice/lattice.js';
-import { assertNormalised, chi2, chi2Critical, indexOf, probabilities, randomize } from './helpers.js';
+import {
+  assertConnectedConsistent, assertFiniteDifferences, assertNoLeaks, assertNormalised, chi2, chi2Critical, distinctRows, indexOf,
+  lossGradients, probabilities, randomize,
+} from './helpers.js';
 
 before(async () => {
   await initBackend(testBackend());
@@ -72,12 +75,6 @@ for (const c of [
   });
 }
 
-/** Surrogate-like loss Σ_b (a_b·logAmp_b + c_b·phase_b) with fixed coefficients. */
-function lossTensor(wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, c: tf.Tensor1D): tf.Scalar {
-  const { logAmp, phase } = wf.logPsi(x);
-  return tf.add(tf.sum(tf.mul(logAmp, a)), tf.sum(tf.mul(phase, c))) as tf.Scalar;
-}
-
 for (const opts of [
   { lx: 3, ly: 2, hidden: 5, cell: 'gated', complex: true, nUp: 3 },
   { lx: 2, ly: 3, hidden: 5, cell: 'plain', complex: true, nUp: null },
@@ -108,34 +105,7 @@ for (const opts of [
     const x = tf.tensor2d(bits, [B, N]);
     const ca = tf.tensor1d(Array.from({ length: B }, () => rng.normal()));
     const cp = tf.tensor1d(Array.from({ length: B }, () => rng.normal()));
-    const { grads, value } = tf.variableGrads(() => lossTensor(wf, x, ca, cp), wf.variables);
-    value.dispose();
-    const g = wf.variables.map((v) => grads[v.name].dataSync().slice());
-    tf.dispose(grads);
-    const hostLoss = () => {
-      const l = lossTensor(wf, x, ca, cp);
-      const v = l.dataSync()[0];
-      l.dispose();
-      return v;
-    };
-    const eps = 1e-2;
-    wf.variables.forEach((v, vi) => {
-      const orig = v.dataSync().slice();
-      const dir = new Float32Array(v.size);
-      for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
-      let analytic = 0;
-      for (let i = 0; i < dir.length; i++) analytic += g[vi][i] * dir[i];
-      const at = (t: number) => {
-        const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
-        v.assign(w);
-        w.dispose();
-        return hostLoss();
-      };
-      const fd = (at(eps) - at(-eps)) / (2 * eps);
-      at(0);
-      const tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(fd)) + 1e-3;
-      assert.ok(Math.abs(fd - analytic) < tol, `variable ${vi} [${v.shape}]: analytic ${analytic} vs finite difference ${fd}`);
-    });
+    assertFiniteDifferences(wf, x, ca, cp, lossGradients(wf, x, ca, cp), rng);
     tf.dispose([x, ca, cp]);
     wf.dispose();
   });
@@ -156,40 +126,15 @@ for (const c of [
   test(`evaluate == logPsi == evaluateConnected (${c.label})`, () => {
     const wf = make(c.opts, 31);
     const N = c.opts.lx * c.opts.ly;
-    const raw = wf.sample!(12, new Rng(2));
-    // distinct parents, as the driver passes them
-    const seen = new Set<string>();
-    const distinct: number[] = [];
-    for (let p = 0; p < 12; p++) {
-      const row = raw.subarray(p * N, (p + 1) * N);
-      if (!seen.has(row.join(''))) {
-        seen.add(row.join(''));
-        distinct.push(...row);
-      }
-    }
-    const parents = Uint8Array.from(distinct);
+    const parents = distinctRows(wf.sample!(12, new Rng(2)), 12, N);
     const count = parents.length / N;
     const conn = connectionsOf(c.model, c.opts.lx, c.opts.ly, parents, count);
     const K = conn.offsets[count];
     assert.ok(K > count, 'some connected configurations');
-    const ev = wf.evaluate(conn.configs, K);
-    const ec = wf.evaluateConnected!(parents, conn);
-    const x = tf.tensor2d(Float32Array.from(conn.configs), [K, N]);
-    const lp = wf.logPsi(x);
-    const la = lp.logAmp.dataSync();
-    const ph = lp.phase.dataSync();
     // The no-gradient passes sum a gate's terms inside one fused product, logPsi term by term:
     // float32 rounding differences that the random weights (scale 0.6) amplify along the path to
     // ~2e-5 (measured: 4e-7 at scale 0.1, where both orders agree with logPsi alike).
-    const close = (a: number, b: number, what: string, k: number) =>
-      assert.ok(Math.abs(a - b) <= layoutTolerance(1e-4) * Math.max(1, Math.abs(a)), `${what} [${k}]: ${a} vs ${b}`);
-    for (let k = 0; k < K; k++) {
-      close(ev.logAmp[k], ec.logAmp[k], 'logAmp evaluate/evaluateConnected', k);
-      close(ev.phase[k], ec.phase[k], 'phase evaluate/evaluateConnected', k);
-      close(ev.logAmp[k], la[k], 'logAmp evaluate/logPsi', k);
-      close(ev.phase[k], ph[k], 'phase evaluate/logPsi', k);
-    }
-    tf.dispose([x, lp.logAmp, lp.phase]);
+    assertConnectedConsistent(wf, parents, conn, layoutTolerance(1e-4));
     wf.dispose();
   });
 }
@@ -276,24 +221,7 @@ test('no tensors leak across sample, evaluate, evaluateConnected and gradients',
   const ly = 3;
   const N = lx * ly;
   const wf = make({ lx, ly, hidden: 6, cell: 'gated', complex: true, nUp: 4, chunk: 20 }, 41);
-  const rng = new Rng(1);
-  const round = () => {
-    const s = wf.sample!(30, rng);
-    wf.evaluate(s, 30);
-    wf.evaluateConnected!(s.slice(0, 5 * N), connectionsOf('heisenberg', lx, ly, s.slice(0, 5 * N), 5));
-    const x = tf.tensor2d(Float32Array.from(s), [30, N]);
-    const { grads, value } = tf.variableGrads(() => {
-      const { logAmp, phase } = wf.logPsi(x);
-      return tf.add(tf.sum(logAmp), tf.sum(phase)) as tf.Scalar;
-    }, wf.variables);
-    const plain = wf.logPsi(x);
-    tf.dispose([x, value, plain.logAmp, plain.phase]);
-    tf.dispose(grads);
-  };
-  round();
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) round();
-  assert.equal(tf.memory().numTensors, before);
+  assertNoLeaks(wf, new Rng(1), (p, n) => connectionsOf('heisenberg', lx, ly, p, n), 3);
   wf.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
