@@ -155,6 +155,7 @@ class RnnWavefunction implements Wavefunction {
   readonly nSites: number;
   readonly variables: tf.Variable[];
   readonly normalized = true;
+  readonly connectedExact = true;
   readonly opts: ResolvedRnnOptions;
   private readonly layerVars: LayerVars[] = [];
   private readonly Wo: tf.Variable;

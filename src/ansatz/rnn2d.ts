@@ -122,6 +122,7 @@ class Rnn2dWavefunction implements Wavefunction {
   readonly nSites: number;
   readonly variables: tf.Variable[];
   readonly normalized = true;
+  readonly connectedExact = true;
   readonly opts: ResolvedRnn2dOptions;
   /** site at each path position */
   readonly order: number[];

@@ -27,6 +27,7 @@ class MarshallSign implements Wavefunction {
   readonly nSites: number;
   readonly variables: tf.Variable[];
   readonly normalized: boolean;
+  readonly connectedExact?: boolean;
   readonly sample?: (count: number, rng: Rng) => Uint8Array;
   readonly evaluateConnected?: (parents: Uint8Array, conn: Connections) => ConnectedLogPsi;
   private readonly onA: number[];
@@ -40,6 +41,7 @@ class MarshallSign implements Wavefunction {
     this.nSites = inner.nSites;
     this.variables = inner.variables;
     this.normalized = inner.normalized;
+    this.connectedExact = inner.connectedExact;
     this.onA = [];
     for (let s = 0; s < sublattice.length; s++) if (sublattice[s] === 0) this.onA.push(s);
     this.maskA = tf.tensor2d(Array.from(sublattice, (b) => (b === 0 ? Math.PI : 0)), [sublattice.length, 1]);

@@ -50,6 +50,16 @@ export interface Wavefunction {
    */
   evaluateConnected?(parents: Uint8Array, conn: Connections): ConnectedLogPsi;
 
+  /**
+   * true when `evaluateConnected` gives every configuration (and the parents it returns) exactly
+   * the bits `evaluate` gives it, whichever parent it comes from (the RNNs: a row's arithmetic
+   * does not depend on its batch). Only then may callers reuse a value computed for another
+   * parent or by `evaluate` (vmc/connected.ts) without making the numbers depend on how the
+   * parents were split, e.g. over threads. The RBM's θ tables and the LRU's corrections update
+   * from the parent, so their values differ from `evaluate` in the last bits.
+   */
+  readonly connectedExact?: boolean;
+
   /** Exact independent samples (autoregressive ansätze only): count·N bits. */
   sample?(count: number, rng: Rng): Uint8Array;
 

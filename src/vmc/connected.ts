@@ -13,6 +13,11 @@
  *   samples or neighbours of several samples;
  * - parents: an ansatz whose `evaluateConnected` runs the parents as the roots of its
  *   prefix-sharing pass returns their log ψ too, so they are not evaluated a second time.
+ * Reusing a value computed from another parent (or by `evaluate`) is done only for ansätze whose
+ * `evaluateConnected` is bitwise `evaluate` (`connectedExact`: the RNNs); for the others (RBM θ
+ * tables, LRU corrections) a value's last bits depend on the parent it came from, so reuse would
+ * make the numbers depend on how the parents are split over threads. (Without evaluateConnected
+ * everything goes through `evaluate`, and reuse is exact.)
  */
 import type { ConnectedLogPsi, HostLogPsi, Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian, Connections } from '../hamiltonian/types.js';
@@ -136,11 +141,13 @@ export function connectedValues(
 ): ConnectedValues {
   const conn = restrictToSector(op.connections(parents, m), nUp);
   const K = conn.offsets[m];
-  const { source, distinct } = dedupe(parents, conn);
+  // reuse across parents only where it cannot change a bit (Wavefunction.connectedExact)
+  const reuse = wf.connectedExact === true || !wf.evaluateConnected;
+  const { source, distinct } = reuse ? dedupe(parents, conn) : { source: Int32Array.from({ length: K }, (_, k) => k), distinct: conn };
   const D = distinct.offsets[m];
   let other: ConnectedLogPsi = { logAmp: new Float64Array(0), phase: new Float64Array(0) };
   if (D > 0) other = wf.evaluateConnected ? wf.evaluateConnected(parents, distinct) : wf.evaluate(distinct.configs, D);
-  const own = parentLogPsi(wf, parents, m, other.parents);
+  const own = parentLogPsi(wf, parents, m, reuse ? other.parents : undefined);
   const re = new Float64Array(K);
   const im = new Float64Array(K);
   for (let k = 0; k < K; k++) {

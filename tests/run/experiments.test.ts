@@ -50,6 +50,16 @@ const PROMISES: Record<string, Promise> = {
     settings: { hidden: 50, samples: 500, steps: 400, lr: 0.01, 'lr-decay': 200, 'eval-samples': 10000, seed: 1 },
     reference: { method: 'free-fermion', energy: -25.10779711162, tol: 1e-10 },
   },
+  'lru-tfim-chain20.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=20 open', nSites: 20, nUp: null, sign: 'none', ansatze: ['lru'],
+    settings: { hidden: 50, layers: 1, samples: 500, steps: 1000, lr: 0.01, 'lr-decay': 200, 'eval-samples': 10000, seed: 1 },
+    reference: { method: 'free-fermion', energy: -25.10779711162, tol: 1e-10 },
+  },
+  'lru-heisenberg-ring20.json': {
+    model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=20 periodic', nSites: 20, nUp: 10, sign: 'marshall', ansatze: ['lru'],
+    settings: { hidden: 50, layers: 1, samples: 500, steps: 950, lr: 0.005, 'lr-decay': 1000, 'eval-samples': 10000, seed: 1 },
+    reference: { method: 'lanczos', energy: -35.617546119506, tol: 1e-8 },
+  },
   'compare-tfim-chain.json': {
     model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=16 open', nSites: 16, nUp: null, sign: 'none', ansatze: ['rnn', 'rbm', 'flow'],
     settings: compare16, reference: { method: 'free-fermion' },
