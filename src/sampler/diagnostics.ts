@@ -35,10 +35,6 @@ function check(x: ArrayLike<number>, chains: number, length: number): void {
   if (x.length < chains * length) throw new Error(`diagnostics: series has ${x.length} values, need chains·length = ${chains * length}`);
 }
 
-export function acceptanceRate(accepted: number, proposed: number): number {
-  return proposed > 0 ? accepted / proposed : 0;
-}
-
 /**
  * Normalised autocorrelation ρ(t) for t = 0..maxLag (chain-averaged, global mean). ρ(0) = 1.
  */

@@ -305,10 +305,4 @@ export class MetropolisSampler {
     this.configs = x;
     this.burnedIn = s.burnedIn;
     this.rng = new Rng(0, s.rng);
-  }
-
-  /** Aliases of getState/setState. */
-  state(): MetropolisState {
-    return this.getState();
-  }
-}
+  }}
