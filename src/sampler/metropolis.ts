@@ -305,4 +305,5 @@ export class MetropolisSampler {
     this.configs = x;
     this.burnedIn = s.burnedIn;
     this.rng = new Rng(0, s.rng);
-  }}
+  }
+}
