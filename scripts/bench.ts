@@ -76,7 +76,7 @@ export function benchJob(ansatz: string, over: Partial<ExperimentConfig>): Exper
     ansatz === 'rnn2d'
       ? { model: 'heisenberg', lattice: 'square', lx: 10, ly: 10, bc: 'open', ansatz: 'rnn2d', sign: 'marshall', magnetization: 0, hidden: 50, samples: 500 }
       : { model: 'tfim', n: 20, bc: 'open', ansatz: ansatz as ExperimentConfig['ansatz'], hidden: ansatz === 'flow' ? undefined : 50, samples: 1000 };
-  return resolveExperiment({}, { ...base, param: { h: 1 }, ...over });
+  return resolveExperiment({}, { ...base, ...(base.model === 'tfim' ? { param: { h: 1 } } : {}), ...over });
 }
 
 /** Times `steps` steps (after a warm-up) of the job `cfg` on `workers` threads. */
