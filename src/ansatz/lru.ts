@@ -62,6 +62,7 @@ import type { Connections } from '../hamiltonian/types.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { mmConstLeft } from './tf-ops.js';
 import {
+  checkNUp, checkPath,
   constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head, headArrays,
   oneHotArray, GRAD_OPS, PLAIN_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
@@ -105,14 +106,8 @@ export function resolveLruOptions(opts: LruOptions): ResolvedLruOptions {
   if (!Number.isInteger(hidden) || hidden < 1) throw new Error(`lru: hidden must be a positive integer, got ${hidden}`);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`lru: layers must be a positive integer, got ${layers}`);
   if (!Number.isInteger(chunk) || chunk < 2) throw new Error(`lru: chunk must be an integer ≥ 2, got ${chunk}`);
-  const nUp = opts.nUp ?? null;
-  if (nUp !== null && (!Number.isInteger(nUp) || nUp < 0 || nUp > N)) {
-    throw new Error(`lru: nUp must be an integer between 0 and ${N} (number of sites), got ${nUp}`);
-  }
-  const order = opts.order ? [...opts.order] : Array.from({ length: N }, (_, i) => i);
-  if (order.length !== N || new Set(order).size !== N || order.some((s) => !Number.isInteger(s) || s < 0 || s >= N)) {
-    throw new Error(`lru: order must be a permutation of 0..${N - 1}`);
-  }
+  const nUp = checkNUp('lru', N, opts.nUp);
+  const order = checkPath('lru', N, opts.order);
   const evaluation = opts.evaluation ?? 'parallel';
   if (evaluation !== 'parallel' && evaluation !== 'sequential') throw new Error(`lru: unknown evaluation mode "${evaluation}"`);
   return { nSites: N, hidden, layers, complex: opts.complex ?? false, nUp, order, chunk, evaluation };

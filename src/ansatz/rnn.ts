@@ -48,6 +48,7 @@ import type { Connections } from '../hamiltonian/types.js';
 import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { mmConstLeft } from './tf-ops.js';
 import {
+  checkNUp, checkPath,
   appendParentRows, BIG, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
   headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
@@ -103,14 +104,8 @@ export function resolveRnnOptions(opts: RnnOptions): ResolvedRnnOptions {
   if (!Number.isInteger(hidden) || hidden < 1) throw new Error(`rnn: hidden must be a positive integer, got ${hidden}`);
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`rnn: layers must be a positive integer, got ${layers}`);
   if (!Number.isInteger(chunk) || chunk < 2) throw new Error(`rnn: chunk must be an integer ≥ 2, got ${chunk}`);
-  const nUp = opts.nUp ?? null;
-  if (nUp !== null && (!Number.isInteger(nUp) || nUp < 0 || nUp > N)) {
-    throw new Error(`rnn: nUp must be an integer between 0 and ${N} (number of sites), got ${nUp}`);
-  }
-  const order = opts.order ? [...opts.order] : Array.from({ length: N }, (_, i) => i);
-  if (order.length !== N || new Set(order).size !== N || order.some((s) => !Number.isInteger(s) || s < 0 || s >= N)) {
-    throw new Error(`rnn: order must be a permutation of 0..${N - 1}`);
-  }
+  const nUp = checkNUp('rnn', N, opts.nUp);
+  const order = checkPath('rnn', N, opts.order);
   const gradient = opts.gradient ?? 'bptt';
   if (!['bptt', 'tape', 'builtin'].includes(gradient)) throw new Error(`rnn: unknown gradient mode "${gradient}"`);
   const forward = opts.forward ?? 'fused';

@@ -33,6 +33,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Connections } from '../hamiltonian/types.js';
 import type { Rng } from '../rng.js';
 import {
+  checkNUp,
   appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, glorot, GRAD_OPS,
   head, headInputs, PLAIN_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath, type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
@@ -87,10 +88,7 @@ export function resolveRnn2dOptions(opts: Rnn2dOptions): ResolvedRnn2dOptions {
   if (!Number.isInteger(hidden) || hidden < 1) throw new Error(`rnn2d: hidden must be a positive integer, got ${hidden}`);
   if (!Number.isInteger(chunk) || chunk < 2) throw new Error(`rnn2d: chunk must be an integer ≥ 2, got ${chunk}`);
   if (cell !== 'plain' && cell !== 'gated') throw new Error(`rnn2d: cell must be plain or gated, got "${String(cell)}"`);
-  const nUp = opts.nUp ?? null;
-  if (nUp !== null && (!Number.isInteger(nUp) || nUp < 0 || nUp > N)) {
-    throw new Error(`rnn2d: nUp must be an integer between 0 and ${N} (number of sites), got ${nUp}`);
-  }
+  const nUp = checkNUp('rnn2d', N, opts.nUp);
   const forward = opts.forward ?? 'fused';
   if (forward !== 'fused' && forward !== 'ops') throw new Error(`rnn2d: forward must be fused or ops, got "${String(forward)}"`);
   return { lx, ly, hidden, cell, complex: opts.complex ?? RNN2D_DEFAULTS.complex, nUp, chunk, forward };

@@ -276,7 +276,7 @@ export class StepPool implements StepThreads {
 
   async sample(shards: SampleShard[]): Promise<Uint8Array[]> {
     const b = sliceBounds(shards.length, this.threads);
-    const parts = this.workers.map((_, k) => k).concat(this.threads - 1).map((k): WorkerTask => ({ kind: 'sample', shards: shards.slice(b[k], b[k + 1]) }));
+    const parts = Array.from({ length: this.threads }, (_, k): WorkerTask => ({ kind: 'sample', shards: shards.slice(b[k], b[k + 1]) }));
     const results = await this.spread(parts);
     return results.flatMap((r) => (r.kind === 'sample' ? r.samples : []));
   }

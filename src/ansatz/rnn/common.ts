@@ -32,6 +32,27 @@ export const PLAIN_OPS: Ops = {
   affine: (x, w, b) => tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D,
 };
 
+/**
+ * The fixed number of up spins (null: unconstrained) of an autoregressive ansatz `name` on N
+ * sites, validated.
+ */
+export function checkNUp(name: string, N: number, nUp: number | null | undefined): number | null {
+  const n = nUp ?? null;
+  if (n !== null && (!Number.isInteger(n) || n < 0 || n > N)) {
+    throw new Error(`${name}: nUp must be an integer between 0 and ${N} (number of sites), got ${n}`);
+  }
+  return n;
+}
+
+/** The site path of an autoregressive ansatz `name` (default natural order), validated as a permutation. */
+export function checkPath(name: string, N: number, order: readonly number[] | undefined): number[] {
+  const out = order ? [...order] : Array.from({ length: N }, (_, i) => i);
+  if (out.length !== N || new Set(out).size !== N || out.some((s) => !Number.isInteger(s) || s < 0 || s >= N)) {
+    throw new Error(`${name}: order must be a permutation of 0..${N - 1}`);
+  }
+  return out;
+}
+
 /** tf.tidy for results holding tensors in plain objects (nulls allowed). */
 export function tidy<T>(fn: () => T): T {
   return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as T;
