@@ -25,7 +25,7 @@ export interface MetricsRow {
   /** |E − E_exact| / |E_exact|; null when no exact energy is known. */
   relative_error: MetricsValue;
   lr: number;
-  /** Wall-clock seconds since the run started (cumulative across resumes). */
+  /** Wall-clock seconds of this step (sampling, local energies, gradient, update). */
   seconds: number;
   /** Extra columns declared when the writer was created. */
   [extra: string]: MetricsValue;

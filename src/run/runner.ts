@@ -379,9 +379,11 @@ async function train(s: Session, f: RunFiles, opts: RunOptions): Promise<Trainin
         log.info({ step: driver.stepsDone, budget_seconds: budget }, outcome.message);
         break;
       }
+      const cpuBefore = process.cpuUsage();
       const rec = await driver.step();
+      const cpu = process.cpuUsage(cpuBefore);
       outcome.last = rec;
-      record(s, f, rec);
+      record(s, f, rec, (cpu.user + cpu.system) / 1e6);
       if (rec.step % cfg['checkpoint-every'] === 0) checkpoint();
       opts.onStep?.(rec);
     }
@@ -395,8 +397,12 @@ async function train(s: Session, f: RunFiles, opts: RunOptions): Promise<Trainin
   return outcome;
 }
 
-/** One step into the history, metrics.csv, log.jsonl and the progress display. */
-function record(s: Session, f: RunFiles, rec: StepRecord): void {
+/**
+ * One step into the history, metrics.csv, log.jsonl and the progress display. `cpuSeconds` is the
+ * process's CPU time for the step (all threads, workers included): on a loaded machine it still
+ * compares the work of two runs, where wall-clock seconds do not.
+ */
+function record(s: Session, f: RunFiles, rec: StepRecord, cpuSeconds: number): void {
   const rel = relativeError(rec.energy, s.reference);
   f.progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
   writing(f.metrics.path, () =>
@@ -413,7 +419,7 @@ function record(s: Session, f: RunFiles, rec: StepRecord): void {
     }),
   );
   writing(f.runLog.path, () =>
-    f.runLog.logger.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, ...rec.diagnostics }, 'step'),
+    f.runLog.logger.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, cpu_seconds: cpuSeconds, ...rec.diagnostics }, 'step'),
   );
   f.reporter.update(rec.step, { energy: rec.energy, energy_error: rec.error, relative_error: rel });
 }
