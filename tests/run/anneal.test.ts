@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
 import { InputError } from '../../src/errors.js';
-import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
+import { checkAnsatzEntries, type AnsatzEntry } from '../../src/compare/compare.js';
+import { annealSchedule } from '../../src/run/anneal.js';
+import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { readMetrics } from '../../src/run/metrics.js';
 import { readRunConfig, runExperiment, type StopSignal } from '../../src/run/runner.js';
 
@@ -100,4 +102,14 @@ test('an annealed run with --workers 2 gives the numbers of --workers 1', async 
   const two = await runExperiment({ config: config({ steps: 9, workers: 2 }), quiet: true });
   assert.deepEqual(rows(two.dir), rows(one.dir));
   assert.equal(two.summary.energy, one.summary.energy);
+});
+
+test('experiments/anneal-j1j2-chain12.json: the plain entry does not anneal; the annealed one from T0 = 1, 100 + 80 × 5 of its 1000 steps', () => {
+  const path = 'experiments/anneal-j1j2-chain12.json';
+  const { ansatze, ...file } = readExperimentFile(path, { ansatze: checkAnsatzEntries });
+  const [plain, annealed] = (ansatze as AnsatzEntry[]).map((e) => resolveExperiment({ ...file, ...e.settings, ansatz: e.ansatz }, {}, path));
+  assert.equal(annealSchedule(plain!), null);
+  assert.deepEqual(annealSchedule(annealed!), { t0: 1, warmup: 100, levels: 80, stepsPerT: 5 });
+  const { anneal: _a, 'anneal-warmup': _w, 'anneal-steps': _s, 'anneal-steps-per-t': _k, ...rest } = annealed!;
+  assert.deepEqual(rest, plain, 'the two entries differ only in annealing');
 });
