@@ -59,4 +59,5 @@ export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './r
 export { StepPool, defaultWorkers } from './run/step-pool.js';
 export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOptions } from './run/runner.js';
 export { annealSchedule } from './run/anneal.js';
-export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy, plotAnnealing } from './run/plot.js';
+export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy } from './run/plot.js';
+export { plotAnnealing } from './run/plot.js';
