@@ -51,9 +51,13 @@ export { Adam } from './vmc/adam.js';
 export { AdamOptimizer, type Optimizer, type StepContext } from './vmc/optimizer.js';
 export { StochasticReconfiguration, srDirection } from './vmc/sr.js';
 export { VmcDriver, estimateEnergy, NumericalError, type StepRecord, type DriverOptions } from './vmc/driver.js';
+export { annealTemperature, annealLength, checkAnnealable, type AnnealSchedule } from './vmc/anneal.js';
+export { freeEnergyLocal, objectiveValues, entropyEstimate, type FreeEnergyRecord } from './vmc/free-energy.js';
 
 export { OPTIONS, resolveExperiment, readExperimentFile, type ExperimentConfig } from './run/experiment.js';
 export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './run/build.js';
 export { StepPool, defaultWorkers } from './run/step-pool.js';
 export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOptions } from './run/runner.js';
+export { annealSchedule } from './run/anneal.js';
 export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy } from './run/plot.js';
+export { plotAnnealing } from './run/plot.js';

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { InputError, quote, shown } from '../errors.js';
 import { listModels, looksLikePath, parseJsonText } from '../hamiltonian/definition.js';
 import { parameterNameProblem } from '../hamiltonian/index.js';
+import { ANNEAL_DEFAULTS } from '../vmc/anneal.js';
 
 /** Largest experiment file accepted, in bytes (the shipped ones are below 2 kB). */
 export const MAX_EXPERIMENT_FILE_BYTES = 1 << 20;
@@ -64,6 +65,10 @@ export const OPTIONS = {
   'budget-seconds': { type: 'number', group: SAMPLING, min: 0, describe: 'wall-clock training budget (s): training ends, completed, at the first step boundary past it or after --steps, whichever comes first' },
   'eval-samples': { type: 'integer', group: SAMPLING, min: 1, default: 10000, describe: 'fresh samples for the final energy estimate' },
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
+  anneal: { type: 'number', group: SAMPLING, min: 0, describe: 'variational neural annealing: minimise F = ⟨H⟩ − T·S (S = −⟨log|ψ|²⟩) while T goes from this T0 (Pauli energy units) to 0; autoregressive ansätze with exact sampling only (README "Variational neural annealing")' },
+  'anneal-warmup': { type: 'integer', group: SAMPLING, min: 0, describe: `annealing: steps at T0 before T decreases [default: ${ANNEAL_DEFAULTS.warmup}]` },
+  'anneal-steps': { type: 'integer', group: SAMPLING, min: 1, describe: `annealing: N temperatures T_k = T0(1 − k/N), k = 0..N−1, after the warm-up [default: ${ANNEAL_DEFAULTS.levels}]` },
+  'anneal-steps-per-t': { type: 'integer', group: SAMPLING, min: 1, describe: `annealing: training steps at each temperature [default: ${ANNEAL_DEFAULTS.stepsPerT}]; the schedule takes warm-up + N·K of the --steps, the rest run at T = 0` },
   workers: { type: 'integer', group: SAMPLING, min: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads; the numbers do not depend on K [default: the available cores for exact-sampled ansätze with M·N ≥ 8000 on wasm, else 1]' },
 
   backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow where it was measured faster and it loads, else wasm; see README "Native backend")' },
@@ -116,6 +121,11 @@ export interface ExperimentConfig {
   'budget-seconds'?: number;
   'eval-samples': number;
   seed: number;
+  /** annealing: starting temperature T0 (run/anneal.ts); undefined: no annealing */
+  anneal?: number;
+  'anneal-warmup'?: number;
+  'anneal-steps'?: number;
+  'anneal-steps-per-t'?: number;
   /** threads per step; undefined: chosen by `defaultWorkers` */
   workers?: number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';

@@ -226,6 +226,53 @@ export function plotEnergy(opts: {
   });
 }
 
+/**
+ * An annealed run: ⟨H⟩ and the free energy F = ⟨H⟩ − T·S (±1σ bands, exact energy dashed)
+ * against the step, above the temperature T of each step (two panels sharing the step axis).
+ */
+export function plotAnnealing(opts: {
+  title: string;
+  step: number[];
+  energy: number[];
+  energyError: number[];
+  freeEnergy: number[];
+  freeEnergyError: number[];
+  temperature: number[];
+  exactEnergy?: number | null;
+}): Promise<string> {
+  const hlines = opts.exactEnergy !== undefined && opts.exactEnergy !== null ? [{ name: `exact ${fmt(opts.exactEnergy)}`, y: opts.exactEnergy }] : [];
+  const energies = linesSpec({
+    title: opts.title,
+    xLabel: 'step',
+    yLabel: 'energy (Pauli units)',
+    series: [
+      { name: 'energy ⟨H⟩ ± 1σ', x: opts.step, y: opts.energy, yErr: opts.energyError },
+      { name: 'F = ⟨H⟩ − T·S ± 1σ', x: opts.step, y: opts.freeEnergy, yErr: opts.freeEnergyError },
+    ],
+    hlines,
+    errorStyle: 'band',
+  }) as { layer: unknown[]; width: number; config: unknown };
+  const temperature = linesSpec({
+    title: '',
+    xLabel: 'step',
+    yLabel: 'temperature T (Pauli units)',
+    series: [{ name: 'temperature T', x: opts.step, y: opts.temperature }],
+    height: 120,
+  }) as { layer: unknown[]; width: number; height: number };
+  return renderSpec({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: opts.title, fontSize: 15 },
+    background: 'white',
+    padding: 12,
+    config: energies.config,
+    resolve: { scale: { color: 'independent', x: 'shared' }, legend: { color: 'independent' } },
+    vconcat: [
+      { width: energies.width, height: 360, layer: energies.layer },
+      { width: temperature.width, height: temperature.height, layer: temperature.layer },
+    ],
+  } as TopLevelSpec);
+}
+
 /** Relative error |E − E_exact|/|E_exact| vs step for several ansätze, log scale. */
 export function plotRelativeError(opts: {
   title?: string;

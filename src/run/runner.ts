@@ -20,6 +20,7 @@ import type { Sampler } from '../sampler/sampler.js';
 import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../vmc/driver.js';
 import { InThread, type StepThreads } from '../vmc/threads.js';
 import type { Optimizer } from '../vmc/optimizer.js';
+import { annealColumns, annealHistory, annealSchedule, annealPlot, type AnnealHistory } from './anneal.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind, samplerKind, type ModelParts } from './build.js';
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -96,7 +97,8 @@ export interface RunResult {
 /** What a checkpoint carries besides the state of the numbers (its `extra`). */
 interface Progress {
   step: number;
-  history: { step: number; energy: number; error: number }[];
+  /** per step; annealed runs add temperature and free energy (run/anneal.ts) */
+  history: ({ step: number; energy: number; error: number } & Partial<AnnealHistory>)[];
   /** wall-clock seconds of every process of the run so far (start-up, training, evaluation) */
   wallSeconds: number;
   /** seconds spent in the training loop: what --budget-seconds counts */
@@ -191,6 +193,7 @@ async function cleanUp(failed: boolean, steps: (() => unknown)[]): Promise<void>
  */
 async function build(cfg: ExperimentConfig, holder: { current: Session | null }, verbose: boolean): Promise<Session> {
   const started = performance.now();
+  const anneal = annealSchedule(cfg);
   const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
   const parts = buildModel(cfg);
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
@@ -206,7 +209,7 @@ async function build(cfg: ExperimentConfig, holder: { current: Session | null },
   session.optimizer = buildOptimizer(cfg, wf);
   session.nThreads = threads;
   session.threads = threads > 1 ? await StepPool.start(cfg, threads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
-  session.driver = new VmcDriver(parts.hamiltonian, wf, session.sampler, session.optimizer, cfg.samples, { threads: session.threads });
+  session.driver = new VmcDriver(parts.hamiltonian, wf, session.sampler, session.optimizer, cfg.samples, { threads: session.threads, anneal: anneal ?? undefined });
   session.nParams = parameterCount(wf);
   session.reference = runReference(cfg, parts, verbose);
   return session;
@@ -404,7 +407,7 @@ async function train(s: Session, f: RunFiles, opts: RunOptions): Promise<Trainin
  */
 function record(s: Session, f: RunFiles, rec: StepRecord, cpuSeconds: number): void {
   const rel = relativeError(rec.energy, s.reference);
-  f.progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error });
+  f.progress.history.push({ step: rec.step, energy: rec.energy, error: rec.error, ...annealHistory(rec) });
   writing(f.metrics.path, () =>
     f.metrics.append({
       step: rec.step,
@@ -416,12 +419,13 @@ function record(s: Session, f: RunFiles, rec: StepRecord, cpuSeconds: number): v
       lr: rec.lr,
       seconds: rec.timings.total,
       ...rec.diagnostics,
+      ...annealColumns(rec),
     }),
   );
   writing(f.runLog.path, () =>
-    f.runLog.logger.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, cpu_seconds: cpuSeconds, ...rec.diagnostics }, 'step'),
+    f.runLog.logger.info({ step: rec.step, energy: rec.energy, error: rec.error, variance: rec.variance, relative_error: rel, lr: rec.lr, distinct: rec.distinct, timings: rec.timings, cpu_seconds: cpuSeconds, ...rec.diagnostics, ...annealColumns(rec) }, 'step'),
   );
-  f.reporter.update(rec.step, { energy: rec.energy, energy_error: rec.error, relative_error: rel });
+  f.reporter.update(rec.step, { energy: rec.energy, energy_error: rec.error, relative_error: rel, ...(rec.anneal ? { temperature: rec.anneal.temperature } : {}) });
 }
 
 interface FinalEnergy {
@@ -483,6 +487,10 @@ async function writeSummary(s: Session, f: RunFiles, outcome: TrainingOutcome, f
     name: cfg.ansatz,
   });
   writing(join(f.dir, 'energy.svg'), () => writeFileAtomic(join(f.dir, 'energy.svg'), svg));
+  if (s.driver.anneal) {
+    const annealSvg = await annealPlot(`${parts.definition.name}, ${parts.lattice.describe()}, ${cfg.ansatz}`, history, s.reference.energy);
+    writing(join(f.dir, 'anneal.svg'), () => writeFileAtomic(join(f.dir, 'anneal.svg'), annealSvg));
+  }
   f.runLog.logger.info({ summary }, 'run finished');
   f.reporter.finish(summaryLine(summary));
   return summary;

@@ -3,6 +3,11 @@
  * Sampling, local energies and the energy gradient run on `StepThreads` (this thread, or a pool
  * of worker threads) in fixed shards, so the numbers do not depend on the number of threads.
  *
+ * With an annealing schedule (vmc/anneal.ts) the objective is the free energy F = ⟨H⟩ − T·S:
+ * the step's local energies are turned into F_loc = E_loc + T log|ψ|² on this thread (from the
+ * log ψ the local-energy pass returns) before the gradient shards are formed, so the one
+ * gradient and every optimizer minimise F, and the sharding stays what it is (vmc/free-energy.ts).
+ *
  * Each step is a pure function of (parameters, optimizer state, sampler state), all of which are
  * checkpointable, so an interrupted run resumed from its checkpoint reproduces the uninterrupted
  * run's numbers.
@@ -12,7 +17,9 @@ import { getParameters, setParameters, type ParameterTensor, type Wavefunction }
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { chainStats, expandByIndex } from '../sampler/diagnostics.js';
 import { concatShards, DEFAULT_SHARDS, type SampleBatch, type Sampler } from '../sampler/sampler.js';
+import { annealTemperature, checkAnnealable, type AnnealSchedule } from './anneal.js';
 import { energyStats, type EnergyStats } from './estimator.js';
+import { freeEnergyRecord, objectiveValues, type FreeEnergyRecord } from './free-energy.js';
 import { gradientShards, sumShardGradients } from './gradient.js';
 import type { LocalEnergies } from './local-energy.js';
 import type { Optimizer } from './optimizer.js';
@@ -48,6 +55,8 @@ export interface StepRecord {
   timings: { sample: number; localEnergy: number; gradient: number; update: number; total: number };
   /** sampler diagnostics (acceptance, τ, R̂ …) */
   diagnostics: Record<string, number>;
+  /** annealed runs: the step's temperature, free energy and entropy */
+  anneal?: FreeEnergyRecord;
 }
 
 export class NumericalError extends Error {
@@ -108,6 +117,8 @@ export interface DriverOptions {
   threads?: StepThreads;
   /** fixed number of gradient shards over the distinct samples (default DEFAULT_SHARDS) */
   gradientShards?: number;
+  /** minimise F = ⟨H⟩ − T·S with this temperature schedule (normalised ψ, exact samples) */
+  anneal?: AnnealSchedule;
 }
 
 export class VmcDriver {
@@ -115,6 +126,7 @@ export class VmcDriver {
   stepsDone = 0;
   readonly threads: StepThreads;
   readonly gradientShards: number;
+  readonly anneal: AnnealSchedule | undefined;
 
   constructor(
     readonly h: CompiledHamiltonian,
@@ -129,6 +141,8 @@ export class VmcDriver {
     if (!Number.isInteger(this.gradientShards) || this.gradientShards < 1) {
       throw new Error(`gradient shards must be a positive integer, got ${this.gradientShards}`);
     }
+    this.anneal = opts.anneal;
+    if (this.anneal) checkAnnealable(wf, sampler);
   }
 
   /** One VMC step. Throws NumericalError (before updating anything) on NaN/Inf energies. */
@@ -148,11 +162,17 @@ export class VmcDriver {
         `energy is ${stats.mean} (variance ${stats.variance}) at step ${this.stepsDone + 1}: the optimisation diverged; lower --lr`,
       );
     }
-    const gradient = this.optimizer.usesEnergyGradient ? await this.energyGradient(unique, eloc, stats) : undefined;
+    // the objective's local values: E_loc, or F_loc = E_loc + T log|ψ|² when annealing
+    const T = this.anneal ? annealTemperature(this.anneal, this.stepsDone) : undefined;
+    const { local: target, stats: targetStats } = objectiveValues(eloc, stats, unique.multiplicity, T, diagnostics.tau ?? 0.5);
+    if (!Number.isFinite(targetStats.mean)) {
+      throw new NumericalError(`free energy is ${targetStats.mean} at step ${this.stepsDone + 1} (T = ${T}): the optimisation diverged; lower --lr`);
+    }
+    const gradient = this.optimizer.usesEnergyGradient ? await this.energyGradient(unique, target, targetStats) : undefined;
     const t3 = performance.now();
     let opt;
     try {
-      opt = this.optimizer.step({ wf: this.wf, unique, eloc, stats, gradient });
+      opt = this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient });
     } finally {
       if (gradient) tf.dispose(gradient);
     }
@@ -174,10 +194,14 @@ export class VmcDriver {
         total: (t4 - t0) / 1000,
       },
       diagnostics,
+      ...(T === undefined ? {} : { anneal: freeEnergyRecord(T, targetStats, eloc, unique.multiplicity) }),
     };
   }
 
-  /** ∂⟨E⟩/∂θ over the fixed gradient shards on the step's threads, summed in float64. */
+  /**
+   * ∂⟨E⟩/∂θ (or ∂F/∂θ, given F_loc in place of E_loc and its statistics) over the fixed
+   * gradient shards on the step's threads, summed in float64.
+   */
   private async energyGradient(unique: UniqueSamples, eloc: LocalEnergies, stats: EnergyStats): Promise<tf.Tensor[]> {
     const shards = gradientShards(
       {

@@ -13,7 +13,9 @@ import type { UniqueSamples } from './unique.js';
 export interface StepContext {
   wf: Wavefunction;
   unique: UniqueSamples;
+  /** local values of the objective: E_loc, or F_loc = E_loc + T log|ψ|² when annealing (vmc/free-energy.ts) */
   eloc: LocalEnergies;
+  /** their statistics */
   stats: EnergyStats;
   /** ∂⟨E⟩/∂θ computed by the driver (for optimizers with `usesEnergyGradient`); not disposed here */
   gradient?: tf.Tensor[];

@@ -18,7 +18,7 @@ import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '..
 import { referenceEnergy } from '../../src/run/reference.js';
 
 interface Promise {
-  model: 'tfim' | 'heisenberg';
+  model: 'tfim' | 'heisenberg' | 'j1j2';
   /** resolved model parameters */
   params: Record<string, number>;
   lattice: string;
@@ -59,6 +59,12 @@ const PROMISES: Record<string, Promise> = {
     model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=20 periodic', nSites: 20, nUp: 10, sign: 'marshall', ansatze: ['lru'],
     settings: { hidden: 50, layers: 1, samples: 500, steps: 950, lr: 0.005, 'lr-decay': 1000, 'eval-samples': 10000, seed: 1 },
     reference: { method: 'lanczos', energy: -35.617546119506, tol: 1e-8 },
+  },
+  // "exact E0 = -3N/2 = -18 in Pauli units, Lanczos in the S^z = 0 sector"; the schedule: tests/run/anneal.test.ts
+  'anneal-j1j2-chain12.json': {
+    model: 'j1j2', params: { J1: 1, J2: 0.5 }, lattice: 'chain N=12 periodic', nSites: 12, nUp: 6, sign: 'none', ansatze: ['rnn', 'rnn'],
+    settings: { phase: true, hidden: 32, samples: 256, steps: 1000, lr: 0.005, 'lr-decay': 1000, 'eval-samples': 5000, seed: 1, workers: 1 },
+    reference: { method: 'lanczos', energy: -18, tol: 1e-8 },
   },
   'compare-tfim-chain.json': {
     model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=16 open', nSites: 16, nUp: null, sign: 'none', ansatze: ['rnn', 'rbm', 'flow'],
