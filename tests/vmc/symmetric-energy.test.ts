@@ -124,7 +124,12 @@ for (const [label, over] of fullSumCases) {
     const driver = new VmcDriver(parts.hamiltonian, wf, buildSampler(cfg, wf, parts, new Rng('mc')), rec, 1500);
     const reps = 10;
     let distinct = 0;
-    for (let r = 0; r < reps; r++) distinct = Math.max(distinct, (await driver.step()).distinct);
+    let tensors = 0;
+    for (let r = 0; r < reps; r++) {
+      distinct = Math.max(distinct, (await driver.step()).distinct);
+      if (r === 0) tensors = tf.memory().numTensors;
+    }
+    assert.equal(tf.memory().numTensors, tensors, 'no tensor grows over the driver steps');
     const orbits = new Set(states.map((b) => Math.min(...sym.ops.map((op) => imageIndex(op, b, N))))).size;
     assert.ok(distinct <= orbits, `distinct configurations ${distinct} ≤ orbits ${orbits}`);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
