@@ -36,6 +36,9 @@ export { createLru, type LruOptions } from './ansatz/lru.js';
 export { createRbm, chainTranslations, type RbmOptions } from './ansatz/rbm.js';
 export { createFlow, type FlowOptions } from './ansatz/flow.js';
 export { withSignRule, type SignRule } from './ansatz/sign.js';
+export { withSymmetry, type SymmetryOperation, type SymmetryOptions } from './ansatz/symmetric.js';
+export { latticeGenerators, type LatticeSymmetry, type PermutationGenerator } from './lattice/symmetries.js';
+export { generateGroup, type GroupElement, type GroupGenerator } from './lattice/group.js';
 
 export { ExactSampler, type Sampler, type SampleBatch } from './sampler/sampler.js';
 export { MetropolisSampler, type MetropolisOptions } from './sampler/metropolis.js';
@@ -56,6 +59,7 @@ export { freeEnergyLocal, objectiveValues, entropyEstimate, type FreeEnergyRecor
 
 export { OPTIONS, resolveExperiment, readExperimentFile, type ExperimentConfig } from './run/experiment.js';
 export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './run/build.js';
+export { resolveSymmetry, type ResolvedSymmetry } from './run/symmetry.js';
 export { StepPool, defaultWorkers } from './run/step-pool.js';
 export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOptions } from './run/runner.js';
 export { annealSchedule } from './run/anneal.js';

@@ -29,6 +29,7 @@ class MarshallSign implements Wavefunction {
   readonly normalized: boolean;
   readonly connectedExact?: boolean;
   readonly sample?: (count: number, rng: Rng) => Uint8Array;
+  readonly orbitRepresentatives?: (configs: Uint8Array, count: number) => Uint8Array;
   readonly evaluateConnected?: (parents: Uint8Array, conn: Connections) => ConnectedLogPsi;
   private readonly onA: number[];
   private readonly maskA: tf.Tensor2D;
@@ -46,6 +47,8 @@ class MarshallSign implements Wavefunction {
     for (let s = 0; s < sublattice.length; s++) if (sublattice[s] === 0) this.onA.push(s);
     this.maskA = tf.tensor2d(Array.from(sublattice, (b) => (b === 0 ? Math.PI : 0)), [sublattice.length, 1]);
     if (inner.sample) this.sample = (count, rng) => inner.sample!(count, rng);
+    // the sign changes by a constant on each S^z sector under the lattice symmetries (run/symmetry.ts)
+    if (inner.orbitRepresentatives) this.orbitRepresentatives = (configs, count) => inner.orbitRepresentatives!(configs, count);
     if (inner.evaluateConnected) {
       this.evaluateConnected = (parents, conn) => {
         const r = inner.evaluateConnected!(parents, conn);

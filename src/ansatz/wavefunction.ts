@@ -60,6 +60,14 @@ export interface Wavefunction {
    */
   readonly connectedExact?: boolean;
 
+  /**
+   * Optional (symmetrised states, ansatz/symmetric.ts): every configuration mapped to a fixed
+   * member of its orbit under a group G with ψ(g x) = c·ψ(x), c a constant of modulus 1 on each
+   * S^z sector; for a Hamiltonian that commutes with G the local energy and ∂ log ψ are then the
+   * same on the whole orbit, so the driver evaluates each orbit once.
+   */
+  orbitRepresentatives?(configs: Uint8Array, count: number): Uint8Array;
+
   /** Exact independent samples (autoregressive ansätze only): count·N bits. */
   sample?(count: number, rng: Rng): Uint8Array;
 

@@ -17,10 +17,14 @@
  *   collected string with an odd number of sign sites has coefficient zero. Then F maps the
  *   sector with n up spins onto the one with N − n, with the same spectrum.
  *
- * Coefficients count as zero below 1e-12 × the largest |coefficient|.
+ * - Site permutations (lattice symmetries): a permutation U_g of the sites (|x⟩ → |g·x⟩) maps
+ *   Z^S X^m to Z^{g(S)} X^{g(m)} (the order Z-before-X on a site is kept), so [H, U_g] = 0 exactly
+ *   when the collected strings are invariant under relabelling the sites by g.
+ *
+ * Coefficients count as zero below 1e-12 × the largest |coefficient|. Strings are keyed by their
+ * sorted site lists, so any number of sites works.
  */
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
-import { MAX_SITES } from './sector.js';
 
 export interface SectorSymmetries {
   /** H commutes with the total spin S² (checked as [H, Σ X_j] = 0 given S^z conservation) */
@@ -29,55 +33,91 @@ export interface SectorSymmetries {
   spinFlip: boolean;
 }
 
-function mask(sites: readonly number[]): number {
-  let m = 0;
-  for (const s of sites) m |= 1 << s;
-  return m >>> 0;
+/** One Pauli string c·Z^S X^m of the collected operator (S, m sorted site lists). */
+interface PauliString {
+  s: number[];
+  m: number[];
+  re: number;
+  im: number;
 }
 
-/** The operator as Σ c·Z^S X^m, keyed by "S,m" (bit masks), with complex coefficients. */
-function pauliContent(h: CompiledHamiltonian): Map<string, { s: number; m: number; re: number; im: number }> {
-  const out = new Map<string, { s: number; m: number; re: number; im: number }>();
-  const add = (s: number, m: number, re: number, im: number): void => {
-    const key = `${s},${m}`;
+function stringKey(s: readonly number[], m: readonly number[]): string {
+  return `${s.join(',')}|${m.join(',')}`;
+}
+
+/** The operator as Σ c·Z^S X^m, keyed by "S|m", with complex coefficients (cancellations summed). */
+function pauliContent(h: CompiledHamiltonian): Map<string, PauliString> {
+  const out = new Map<string, PauliString>();
+  const add = (s: number[], m: number[], re: number, im: number): void => {
+    const key = stringKey(s, m);
     const e = out.get(key);
     if (e) {
       e.re += re;
       e.im += im;
     } else out.set(key, { s, m, re, im });
   };
-  for (const t of h.diagonal) add(mask(t.signSites), 0, t.coefRe, t.coefIm ?? 0);
+  const sorted = (sites: readonly number[]): number[] => [...sites].sort((a, b) => a - b);
+  for (const t of h.diagonal) add(sorted(t.signSites), [], t.coefRe, t.coefIm ?? 0);
   for (const g of h.groups) {
-    const m = mask(g.flipSites);
-    for (const t of g.terms) add(mask(t.signSites), m, t.coefRe, t.coefIm ?? 0);
+    const m = sorted(g.flipSites);
+    for (const t of g.terms) add(sorted(t.signSites), m, t.coefRe, t.coefIm ?? 0);
   }
   return out;
 }
 
-export function sectorSymmetries(h: CompiledHamiltonian): SectorSymmetries {
-  if (h.nSites > MAX_SITES) throw new Error(`sectorSymmetries: at most ${MAX_SITES} sites (bit masks), got ${h.nSites}`);
-  const terms = pauliContent(h);
+/** The strings whose coefficient is not zero (relative to the largest), and that tolerance. */
+function nonZeroStrings(h: CompiledHamiltonian): { strings: PauliString[]; tol: number } {
+  const all = [...pauliContent(h).values()];
   let scale = 0;
-  for (const t of terms.values()) scale = Math.max(scale, Math.hypot(t.re, t.im));
+  for (const t of all) scale = Math.max(scale, Math.hypot(t.re, t.im));
   const tol = 1e-12 * Math.max(scale, 1e-300);
+  return { strings: all.filter((t) => Math.hypot(t.re, t.im) > tol), tol };
+}
+
+export function sectorSymmetries(h: CompiledHamiltonian): SectorSymmetries {
+  const { strings, tol } = nonZeroStrings(h);
   let spinFlip = true;
   const commutator = new Map<string, { re: number; im: number }>();
-  for (const t of terms.values()) {
-    if (Math.hypot(t.re, t.im) <= tol) continue;
-    let s = t.s;
-    let bits = 0;
-    while (s !== 0) {
-      const j = 31 - Math.clz32(s);
-      s &= ~(1 << j);
-      bits++;
-      const key = `${t.s},${(t.m ^ (1 << j)) >>> 0}`;
+  for (const t of strings) {
+    for (const j of t.s) {
+      // X^{m ⊕ j}: j toggled in the sorted flip list
+      const m = t.m.includes(j) ? t.m.filter((v) => v !== j) : [...t.m, j].sort((a, b) => a - b);
+      const key = stringKey(t.s, m);
       const e = commutator.get(key) ?? { re: 0, im: 0 };
       e.re += 2 * t.re;
       e.im += 2 * t.im;
       commutator.set(key, e);
     }
-    if (bits % 2 === 1) spinFlip = false;
+    if (t.s.length % 2 === 1) spinFlip = false;
   }
   const totalSpin = h.conservesSz && [...commutator.values()].every((e) => Math.hypot(e.re, e.im) <= 2 * tol);
   return { totalSpin, spinFlip };
+}
+
+/**
+ * Whether H commutes with the site permutation `perm` (perm[s] = g(s)); when it does not, one
+ * Pauli string of H whose image under g is missing from H (or has another coefficient), as text.
+ */
+export function permutationProblem(h: CompiledHamiltonian, perm: readonly number[]): string | null {
+  if (perm.length !== h.nSites) throw new Error(`permutationProblem: a permutation of ${h.nSites} sites expected, got ${perm.length}`);
+  const { strings, tol } = nonZeroStrings(h);
+  const byKey = new Map(strings.map((t) => [stringKey(t.s, t.m), t]));
+  const image = (sites: number[]): number[] => sites.map((s) => perm[s]).sort((a, b) => a - b);
+  for (const t of strings) {
+    const u = byKey.get(stringKey(image(t.s), image(t.m)));
+    if (!u || Math.hypot(u.re - t.re, u.im - t.im) > 2 * tol) {
+      const img = pauliText({ ...t, s: image(t.s), m: image(t.m) });
+      return `${pauliText(t)} maps to ${img}, but H ${u ? `has ${pauliText(u)}` : 'has no such term'}`;
+    }
+  }
+  return null;
+}
+
+function pauliText(t: PauliString): string {
+  const ops: string[] = [];
+  for (const s of t.s) ops.push(`Z${s}`);
+  for (const s of t.m) ops.push(`X${s}`);
+  const num = (v: number) => String(Number(v.toPrecision(6)));
+  const c = t.im === 0 ? num(t.re) : `(${num(t.re)}${t.im < 0 ? '' : '+'}${num(t.im)}i)`;
+  return ops.length === 0 ? c : `${c}·${ops.join('·')}`;
 }

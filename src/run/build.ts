@@ -9,6 +9,7 @@ import { chainTranslations, createRbm } from '../ansatz/rbm.js';
 import { createRnn } from '../ansatz/rnn.js';
 import { createRnn2d } from '../ansatz/rnn2d.js';
 import { withSignRule } from '../ansatz/sign.js';
+import { withSymmetry } from '../ansatz/symmetric.js';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { InputError, quote } from '../errors.js';
 import { compileHamiltonian, loadModel, type ModelDefinition } from '../hamiltonian/index.js';
@@ -20,6 +21,7 @@ import { ExactSampler, type Sampler } from '../sampler/sampler.js';
 import { AdamOptimizer, type Optimizer } from '../vmc/optimizer.js';
 import { StochasticReconfiguration } from '../vmc/sr.js';
 import type { ExperimentConfig } from './experiment.js';
+import { resolveSymmetry } from './symmetry.js';
 
 export function buildLattice(cfg: ExperimentConfig): Lattice {
   try {
@@ -98,19 +100,23 @@ export function buildWavefunction(cfg: ExperimentConfig, parts: ModelParts, rng:
   }
   const sublatticeA = [...lattice.sublattice.keys()].filter((s) => lattice.sublattice[s] === 0);
   const order = sitePath(cfg, lattice);
+  // --symmetry: the sign wraps the symmetrised network, ψ = M·Sym(network) (run/symmetry.ts)
+  const symmetry = resolveSymmetry(cfg, parts);
+  const symmetrised = (wf: Wavefunction): Wavefunction => (symmetry ? withSymmetry(wf, symmetry.ops, { describe: symmetry.describe }) : wf);
   switch (cfg.ansatz) {
     case 'rnn':
-      return withSignRule(createRnn({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng), cfg.sign, lattice);
+      return withSignRule(symmetrised(createRnn({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng)), cfg.sign, lattice);
     case 'lru':
-      return withSignRule(createLru({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng), cfg.sign, lattice);
+      return withSignRule(symmetrised(createLru({ nSites, hidden, layers, complex: cfg.phase, nUp, order }, rng)), cfg.sign, lattice);
     case 'rnn2d': {
       // the 2D RNN walks its own zigzag path (the snake order) and has one recurrent layer
       if (lattice.kind !== 'square') throw new InputError('the rnn2d ansatz needs --lattice square (use rnn on chains)', 'ansatz');
       if (layers !== 1) throw new InputError('the rnn2d ansatz has a single recurrent layer (omit --layers)', 'layers');
       const [lx, ly] = lattice.size;
-      return withSignRule(createRnn2d({ lx, ly, hidden, cell: cfg.cell, complex: cfg.phase, nUp }, rng), cfg.sign, lattice);
+      return withSignRule(symmetrised(createRnn2d({ lx, ly, hidden, cell: cfg.cell, complex: cfg.phase, nUp }, rng)), cfg.sign, lattice);
     }
     case 'flow':
+      if (symmetry) return withSignRule(symmetrised(createFlow({ nSites, hidden, layers, complex: cfg.phase, nUp, order, signSites: null }, rng)), cfg.sign, lattice);
       // The flow and the RBM carry the sign themselves (their fast paths need the bare ansatz).
       return createFlow(
         { nSites, hidden, layers, complex: cfg.phase, nUp, order, signSites: cfg.sign === 'marshall' ? sublatticeA : null },

@@ -49,6 +49,8 @@ export const OPTIONS = {
   alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
   real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
   symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, 2(α(N+1)+1) parameters (α(N+1)+1 complex ones; α(N+1)+1 with --real) (periodic chains; Carleo & Troyer 2017)' },
+  symmetry: { type: 'string', group: ANSATZ, default: 'none', describe: 'average an autoregressive ansatz over a symmetry group: none or a comma-separated subset of translation (periodic lattices), reflection, c4v (squares lx = ly), flip (global spin flip); each checked against the lattice and the model (README "Symmetry averaging")' },
+  'symmetry-sector': { type: 'string', group: ANSATZ, describe: 'character of the symmetrised state on the generators, e.g. "k=6,flip=-1": k, kx, ky = momentum index q (k = 2πq/L), reflection, mx, my, c4, flip = ±1, c4v = A1|A2|B1|B2 [default: trivial; with --sign marshall the Marshall sign\'s own character]' },
 
   sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
   chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
@@ -106,6 +108,9 @@ export interface ExperimentConfig {
   alpha: number;
   real: boolean;
   symmetric: boolean;
+  /** none, or a comma-separated subset of translation, reflection, c4v, flip (run/symmetry.ts) */
+  symmetry: string;
+  'symmetry-sector'?: string;
   sampler: 'auto' | 'exact' | 'metropolis';
   chains: number;
   'burn-in': number;

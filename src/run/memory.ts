@@ -10,7 +10,8 @@
  * - the activations saved for the gradient of the autoregressive ansätze: per distinct sample,
  *   site and layer, five [H] float32 vectors (the RNN's hand-written backpropagation keeps
  *   h, z, n, r, r⊙h per position; see src/ansatz/rnn.ts); the flow keeps about three [H] per
- *   layer per sample, the RBM its angles θ [αN] (complex: two);
+ *   layer per sample, the RBM its angles θ [αN] (complex: two); a symmetrised ansatz
+ *   (--symmetry) keeps them for the |G| images of every sample;
  * - the forward pass of a chunk of connected configurations (8192 rows for the RNNs);
  * - stochastic reconfiguration: the log-derivative rows O (float64, real and imaginary parts,
  *   distinct samples × parameters) and, below 1500 parameters, the P×P matrix S (src/vmc/sr.ts);
@@ -127,8 +128,11 @@ function networkShape(cfg: ExperimentConfig, nSites: number): Shape {
   }
 }
 
-/** The estimate for a resolved experiment on `nSites` sites trained with `optimizer`. */
-export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimizer: 'adam' | 'sr'): MemoryEstimate {
+/**
+ * The estimate for a resolved experiment on `nSites` sites trained with `optimizer`; `groupOrder`:
+ * the operations a symmetrised ansatz averages over (1 without --symmetry).
+ */
+export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimizer: 'adam' | 'sr', groupOrder = 1): MemoryEstimate {
   const net = networkShape(cfg, nSites);
   const P = net.parameters;
   const F32 = 4;
@@ -146,11 +150,11 @@ export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimiz
     },
     { what: 'constant tensors of the network', bytes: F32 * net.constants, kind: 'tensor', perThread: true, lower: net.sizeFlags },
     {
-      what: `activations kept for the gradient (${cfg.samples} samples)`,
-      bytes: F32 * cfg.samples * net.activationsPerSample,
+      what: `activations kept for the gradient (${cfg.samples} samples${groupOrder > 1 ? ` × ${groupOrder} symmetry images` : ''})`,
+      bytes: F32 * cfg.samples * groupOrder * net.activationsPerSample,
       kind: 'tensor',
       perThread: false,
-      lower: ['--samples', ...net.sizeFlags],
+      lower: ['--samples', ...(groupOrder > 1 ? ['--symmetry'] : []), ...net.sizeFlags],
     },
     { what: 'one forward pass over a chunk of configurations', bytes: F32 * net.forwardChunk, kind: 'tensor', perThread: true, lower: net.sizeFlags },
     { what: `configurations of a batch (${batch} samples)`, bytes: batch * nSites, kind: 'host', perThread: false, lower: ['--samples', '--eval-samples'] },

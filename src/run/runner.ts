@@ -26,6 +26,7 @@ import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpo
 import type { ExperimentConfig } from './experiment.js';
 import { createRunLogger, type RunLogger } from './logger.js';
 import { checkRunMemory, estimateRunMemory, formatBytes, memoryLimits } from './memory.js';
+import { resolveSymmetry } from './symmetry.js';
 import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
 import { createReporter, type Reporter } from './progress.js';
@@ -200,7 +201,8 @@ async function build(cfg: ExperimentConfig, holder: { current: Session | null },
   // worker threads; not given: as many as pay off (defaultWorkers)
   const threads = cfg.workers ?? defaultWorkers(cfg, parts.lattice.nSites, backend, samplerKind(cfg) === 'exact');
   // refuse what cannot fit before allocating any of it (e.g. --hidden 1e9)
-  checkRunMemory(estimateRunMemory(cfg, parts.lattice.nSites, optimizerKind(cfg)), memoryLimits(backend, threads));
+  const groupOrder = resolveSymmetry(cfg, parts)?.ops.length ?? 1;
+  checkRunMemory(estimateRunMemory(cfg, parts.lattice.nSites, optimizerKind(cfg), groupOrder), memoryLimits(backend, threads));
   const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
   // filled in below; handed out now so that what is built is disposed even if a later part fails
   const session = { cfg, started, backend, parts, wf } as Session;

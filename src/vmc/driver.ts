@@ -41,6 +41,16 @@ export function batchDiagnostics(batch: SampleBatch, unique: UniqueSamples, eRe:
   return out;
 }
 
+/**
+ * The samples with each configuration replaced by its orbit's representative when `wf` is a
+ * symmetrised state (Wavefunction.orbitRepresentatives): the local energy and ∂ log ψ are the same
+ * on an orbit, so the energy statistics and the gradient are unchanged and each orbit is
+ * evaluated once. Otherwise the samples themselves.
+ */
+function orbitRepresentatives(wf: Wavefunction, batch: SampleBatch): Uint8Array {
+  return wf.orbitRepresentatives ? wf.orbitRepresentatives(batch.configs, batch.count) : batch.configs;
+}
+
 export interface StepRecord {
   /** 1-based index of the step just taken (energy measured before its update) */
   step: number;
@@ -98,7 +108,7 @@ export async function estimateEnergy(
   for (let done = 0; done < count; done += slice) {
     const m = Math.min(slice, count - done); // a Metropolis batch may hold a few more
     const batch = await drawSamples(sampler, m, threads);
-    const u = uniqueSamples(batch.configs, batch.count, h.nSites);
+    const u = uniqueSamples(orbitRepresentatives(wf, batch), batch.count, h.nSites);
     const e = await threads.localEnergies(u.configs, u.count);
     parts.push({ re: e.re, im: e.im, w: u.multiplicity });
     const d = { tau: 0.5, ...batchDiagnostics(batch, u, e.re) };
@@ -152,7 +162,7 @@ export class VmcDriver {
     this.threads.parametersChanged();
     const batch = await drawSamples(this.sampler, this.samples, this.threads);
     const t1 = performance.now();
-    const unique = uniqueSamples(batch.configs, batch.count, this.h.nSites);
+    const unique = uniqueSamples(orbitRepresentatives(this.wf, batch), batch.count, this.h.nSites);
     const eloc = await this.threads.localEnergies(unique.configs, unique.count);
     const diagnostics = batchDiagnostics(batch, unique, eloc.re);
     const stats = energyStats(eloc.re, eloc.im, unique.multiplicity, diagnostics.tau ?? 0.5);

@@ -149,6 +149,32 @@ export function lossGradients(wf: Wavefunction, x: tf.Tensor2D, a: tf.Tensor1D, 
 }
 
 /**
+ * For each variable of `wf`, the analytic derivative Σ_i g_i d_i of a host function f along one
+ * random direction d, and its central difference (f(θ + εd) − f(θ − εd)) / 2ε; the variables are
+ * restored afterwards.
+ */
+export function directionalDerivatives(
+  wf: Wavefunction, g: ArrayLike<number>[], f: () => number, rng: Rng, eps: number,
+): { analytic: number; fd: number }[] {
+  return wf.variables.map((v, vi) => {
+    const orig = v.dataSync().slice();
+    const dir = new Float32Array(v.size);
+    for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
+    let analytic = 0;
+    for (let i = 0; i < dir.length; i++) analytic += g[vi][i] * dir[i];
+    const at = (t: number) => {
+      const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
+      v.assign(w);
+      w.dispose();
+      return f();
+    };
+    const fd = (at(eps) - at(-eps)) / (2 * eps);
+    at(0);
+    return { analytic, fd };
+  });
+}
+
+/**
  * The analytic gradient `g` of `lossTensor` agrees with central finite differences (step eps)
  * along one random direction per variable; the variables are restored afterwards.
  */
@@ -161,22 +187,9 @@ export function assertFiniteDifferences(
     l.dispose();
     return v;
   };
-  wf.variables.forEach((v, vi) => {
-    const orig = v.dataSync().slice();
-    const dir = new Float32Array(v.size);
-    for (let i = 0; i < dir.length; i++) dir[i] = rng.normal();
-    let analytic = 0;
-    for (let i = 0; i < dir.length; i++) analytic += g[vi][i] * dir[i];
-    const at = (t: number) => {
-      const w = tf.tensor(orig.map((o, i) => o + t * dir[i]), v.shape);
-      v.assign(w);
-      w.dispose();
-      return hostLoss();
-    };
-    const fd = (at(eps) - at(-eps)) / (2 * eps);
-    at(0);
+  directionalDerivatives(wf, g, hostLoss, rng, eps).forEach(({ analytic, fd }, vi) => {
     const tol = 1e-2 * Math.max(Math.abs(analytic), Math.abs(fd)) + 1e-3;
-    assert.ok(Math.abs(fd - analytic) < tol, `variable ${vi} [${v.shape}]: analytic ${analytic} vs finite difference ${fd}`);
+    assert.ok(Math.abs(fd - analytic) < tol, `variable ${vi} [${wf.variables[vi].shape}]: analytic ${analytic} vs finite difference ${fd}`);
   });
 }
 
@@ -222,15 +235,15 @@ export function assertConnectedConsistent(wf: Wavefunction, parents: Uint8Array,
 
 /**
  * No tensor leaks: `rounds` rounds of sample, evaluate, evaluateConnected (connections of 5
- * parents from `connect`), a gradient and a plain logPsi leave the tensor count unchanged after a
- * first warm-up round.
+ * parents from `connect`; skipped for an ansatz without it), a gradient and a plain logPsi leave
+ * the tensor count unchanged after a first warm-up round.
  */
 export function assertNoLeaks(wf: Wavefunction, rng: Rng, connect: (parents: Uint8Array, count: number) => Connections, rounds = 4): void {
   const N = wf.nSites;
   const round = () => {
     const s = wf.sample!(30, rng);
     wf.evaluate(s, 30);
-    wf.evaluateConnected!(s.slice(0, 5 * N), connect(s.slice(0, 5 * N), 5));
+    if (wf.evaluateConnected) wf.evaluateConnected(s.slice(0, 5 * N), connect(s.slice(0, 5 * N), 5));
     const x = tf.tensor2d(Float32Array.from(s), [30, N]);
     const { grads, value } = tf.variableGrads(() => {
       const { logAmp, phase } = wf.logPsi(x);

@@ -66,6 +66,12 @@ const PROMISES: Record<string, Promise> = {
     settings: { phase: true, hidden: 32, samples: 256, steps: 1000, lr: 0.005, 'lr-decay': 1000, 'eval-samples': 5000, seed: 1, workers: 1 },
     reference: { method: 'lanczos', energy: -18, tol: 1e-8 },
   },
+  // "Exact energy by free fermions: -13.5236869032."
+  'symmetry-tfim-ring12.json': {
+    model: 'tfim', params: { J: 1, h: 0.7 }, lattice: 'chain N=12 periodic', nSites: 12, nUp: null, sign: 'none', ansatze: ['rnn'],
+    settings: { hidden: 50, samples: 500, steps: 600, lr: 0.01, 'lr-decay': 1000, 'eval-samples': 10000, seed: 1, symmetry: 'none' },
+    reference: { method: 'free-fermion', energy: -13.5236869032, tol: 1e-9 },
+  },
   'compare-tfim-chain.json': {
     model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=16 open', nSites: 16, nUp: null, sign: 'none', ansatze: ['rnn', 'rbm', 'flow'],
     settings: compare16, reference: { method: 'free-fermion' },
