@@ -48,6 +48,9 @@ export const OPTIONS = {
   alpha: { type: 'number', group: ANSATZ, min: 0.01, default: 2, describe: 'RBM hidden-unit density M/N' },
   real: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with real parameters (positive states only)' },
   symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, 2(α(N+1)+1) parameters (α(N+1)+1 complex ones; α(N+1)+1 with --real) (periodic chains; Carleo & Troyer 2017)' },
+  'init-from': { type: 'string', group: ANSATZ, describe: 'start from the weights of this run directory (its newest checkpoint; finished or interrupted): same ansatz (rnn, rnn2d, lru: any size of the same lattice kind; flow: the same lattice only), layers, phase, sign, cell and path; --hidden may be larger (top-left block); --hidden and --layers default to the source\'s' },
+  'init-noise': { type: 'number', group: ANSATZ, min: 0, default: 0.01, describe: '--init-from with a larger --hidden: the new weight entries are uniform in ±this (0: exactly the source\'s amplitudes, but the new units then get no gradient)' },
+  'init-adam': { type: 'string', group: ANSATZ, default: 'reset', choices: ['reset', 'carry'], describe: '--init-from: reset = fresh Adam (zero moments, lr schedule from the start); carry = the source\'s moments and step count' },
 
   sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
   chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
@@ -101,6 +104,10 @@ export interface ExperimentConfig {
   alpha: number;
   real: boolean;
   symmetric: boolean;
+  /** run directory whose weights start this run */
+  'init-from'?: string;
+  'init-noise': number;
+  'init-adam': 'reset' | 'carry';
   sampler: 'auto' | 'exact' | 'metropolis';
   chains: number;
   'burn-in': number;
