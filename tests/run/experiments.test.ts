@@ -152,11 +152,11 @@ const SCHEDULES: Record<string, SchedulePromise> = {
   // "N = 10: -12.38148999, N = 20: -25.10779711, N = 40: -50.56943379"; "-4/pi"
   'retrain-tfim-chain-demo.json': {
     model: 'tfim', params: { J: 1, h: 1 }, sign: 'none', ansatz: 'rnn',
-    settings: { hidden: 32, samples: 500, 'lr-decay': 200, 'eval-samples': 10000, 'init-adam': 'reset', seed: 1 },
+    settings: { hidden: 32, samples: 500, lr: 0.01, 'lr-decay': 200, 'eval-samples': 10000, 'init-adam': 'reset', seed: 1 },
     stages: [
-      { lattice: 'chain N=10 open', nUp: null, settings: { steps: 300, lr: 0.01 }, reference: { method: 'free-fermion', energy: -12.38148999 } },
-      { lattice: 'chain N=20 open', nUp: null, settings: { steps: 150, lr: 0.003 }, reference: { method: 'free-fermion', energy: -25.10779711 } },
-      { lattice: 'chain N=40 open', nUp: null, settings: { steps: 100, lr: 0.002 }, reference: { method: 'free-fermion', energy: -50.56943379 } },
+      { lattice: 'chain N=10 open', nUp: null, settings: { steps: 300 }, reference: { method: 'free-fermion', energy: -12.38148999 } },
+      { lattice: 'chain N=20 open', nUp: null, settings: { steps: 150 }, reference: { method: 'free-fermion', energy: -25.10779711 } },
+      { lattice: 'chain N=40 open', nUp: null, settings: { steps: 100 }, reference: { method: 'free-fermion', energy: -50.56943379 } },
     ],
     extrapolate: { x: '1/N', limit: -4 / Math.PI },
   },
@@ -166,7 +166,7 @@ const SCHEDULES: Record<string, SchedulePromise> = {
     settings: { hidden: 50, 'eval-samples': 20000, 'init-adam': 'reset', seed: 1 },
     stages: [
       { lattice: 'chain N=20 open', nUp: null, settings: { steps: 1000, samples: 500, lr: 0.01, 'lr-decay': 200 }, reference: { method: 'free-fermion', energy: -25.10779711162 } },
-      { lattice: 'chain N=100 open', nUp: null, settings: { steps: 1500, samples: 1000, lr: 0.002, 'lr-decay': 1000 }, reference: { method: 'free-fermion', energy: -126.96187673968 } },
+      { lattice: 'chain N=100 open', nUp: null, settings: { steps: 1500, samples: 1000, lr: 0.005, 'lr-decay': 500 }, reference: { method: 'free-fermion', energy: -126.96187673968 } },
     ],
     extrapolate: { x: '1/N', limit: -4 / Math.PI },
   },
