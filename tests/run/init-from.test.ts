@@ -101,7 +101,8 @@ const ANSATZE: [string, Partial<ExperimentConfig>][] = [
   ['flow, complex, S^z = 0', { ansatz: 'flow', model: 'heisenberg', magnetization: 0, phase: true }],
 ];
 
-test('same size and width: ψ is the source\'s, bit for bit (every autoregressive ansatz)', () => {
+test('same size and width: ψ is the source\'s, bit for bit (every autoregressive ansatz); no tensor left behind', () => {
+  const tensors = tf.memory().numTensors;
   for (const [name, over] of ANSATZE) {
     const src = sourceRun(over);
     const a = sourceWavefunction(src.dir);
@@ -111,6 +112,7 @@ test('same size and width: ψ is the source\'s, bit for bit (every autoregressiv
     a.dispose();
     b.dispose();
   }
+  assert.equal(tf.memory().numTensors, tensors);
 });
 
 test('a wider network with init-noise 0 has the source\'s amplitudes; on another size those of the same-width copy', () => {
