@@ -31,7 +31,7 @@ export function builder(y: Argv): Argv {
     .example('$0 run --model heisenberg --n 10 --bc periodic --sign marshall --magnetization 0', 'Heisenberg chain in the S^z = 0 sector')
     .example('$0 run --resume runs/20261128-101500-tfim-rnn', 'continue an interrupted run')
     .example('$0 run --init-from runs/x --n 40', 'start from the weights of run x (another size)')
-    .example('$0 run experiments/retrain-tfim-chain-demo.json --out runs/demo', 'a size schedule and its finite-size table (again: continues it)');
+    .example('$0 run experiments/retrain-tfim-chain-demo.json --out runs/demo', 'a size schedule and its finite-size table (run again: continues it)');
 }
 
 export async function handler(argv: ArgumentsCamelCase): Promise<void> {
