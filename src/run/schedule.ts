@@ -113,6 +113,7 @@ export function planSchedule(opts: {
     if (base[k] !== undefined) throw new InputError(`"${k}" is given per stage in a schedule (remove it from the common settings)`, src);
     if (opts.flags[k] !== undefined) throw new InputError('a schedule gives the size of each stage (edit the file)', `--${k}`);
   }
+  if (base.reference && schedule.length > 1) throw new InputError('"reference" is the energy of one size: give it per stage', src);
   for (const k of Object.keys(opts.flags)) {
     if (schedule.some((s) => k in s)) throw new InputError('the schedule sets this per stage (edit the file)', `--${k}`);
   }

@@ -140,6 +140,7 @@ test('bad schedules are refused before anything runs, naming the file and the st
   refuse({ ...base, schedule: [{ n: 4, hidden: 6 }, { n: 6, hidden: 5 }] }, (p) => `${p}: schedule[1]`, /"hidden" 5 is smaller than the previous stage's 6/);
   refuse({ ...base, ansatz: 'flow', schedule: [{ n: 4 }, { n: 6 }] }, (p) => `${p}: schedule[1]`, /flow's MADE weights are indexed by site/);
   refuse({ model: 'heisenberg', magnetization: 0, schedule: [{ n: 4 }, { n: 5 }] }, (p) => `${p}: schedule[1]`, /impossible on 5 sites/);
+  refuse({ ...base, reference: { energy: -5, source: 'x' }, schedule: [{ n: 4 }, { n: 6 }] }, (p) => p, /"reference" is the energy of one size: give it per stage/);
   refuse({ ...base, schedule: [{ n: 4, steps: 3 }] }, '--steps', /sets this per stage/, { steps: 9 });
   refuse({ ...base, schedule: [{ n: 4 }] }, '--n', /gives the size of each stage/, { n: 9 });
   refuse({ ...base, schedule: [{ n: 4 }], extrapolate: '1/M^2' }, (p) => `${p}: extrapolate`, /a power of 1\/N or 1\/L/);
