@@ -65,3 +65,7 @@ export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOpt
 export { annealSchedule } from './run/anneal.js';
 export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy } from './run/plot.js';
 export { plotAnnealing } from './run/plot.js';
+export { prepareInitFrom, applyInitWeights, embedTopLeft, type InitRecord, type InitSource } from './run/init-from.js';
+export { planSchedule, openScheduleDir, readSchedulePlan, runSchedule, SCHEDULE_FILE_KEYS, type SchedulePlan, type ScheduleResult } from './run/schedule.js';
+export { fitLine, parseExtrapolationVariable, type LinearFit } from './run/extrapolate.js';
+export { writeFiniteSize, type FiniteSizeTable, type FiniteSizeRow } from './run/finite-size.js';

@@ -3,6 +3,8 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InputError } from '../errors.js';
 import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
 import { readRunConfig, runExperiment } from '../run/runner.js';
+import { isScheduleDir, SCHEDULE_FILE_KEYS } from '../run/schedule.js';
+import { runScheduleCommand } from './run-schedule.js';
 import { signalExitCode, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
@@ -27,7 +29,9 @@ export function builder(y: Argv): Argv {
     .example('$0 run experiments/quickstart.json', 'TFIM chain N=20 at h=1 with the RNN (a few minutes)')
     .example('$0 run --model tfim --n 12 --bc periodic --param h=0.7 --steps 600', 'from flags only')
     .example('$0 run --model heisenberg --n 10 --bc periodic --sign marshall --magnetization 0', 'Heisenberg chain in the S^z = 0 sector')
-    .example('$0 run --resume runs/20261128-101500-tfim-rnn', 'continue an interrupted run');
+    .example('$0 run --resume runs/20261128-101500-tfim-rnn', 'continue an interrupted run')
+    .example('$0 run --init-from runs/x --n 40', 'start from the weights of run x (another size)')
+    .example('$0 run experiments/retrain-tfim-chain-demo.json --out runs/demo', 'a size schedule and its finite-size table (run again: continues it)');
 }
 
 export async function handler(argv: ArgumentsCamelCase): Promise<void> {
@@ -36,6 +40,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
   const resumeDir = argv.resume as string | undefined;
   if (resumeDir) {
     if (argv.experiment) throw new InputError('give either an experiment file or --resume, not both', '--resume');
+    if (isScheduleDir(resumeDir)) return runScheduleCommand(argv, flags, { resumeDir });
     const extra = Object.keys(flags).filter((k) => !(RESUME_CHANGEABLE as readonly string[]).includes(k));
     if (extra.length) {
       throw new InputError(`only --${RESUME_CHANGEABLE.join(', --')} can change when resuming (got --${extra.join(', --')})`, '--resume');
@@ -43,8 +48,12 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
     const previous = readRunConfig(resumeDir);
     config = { ...previous, ...flags };
   } else {
-    const file = argv.experiment ? readExperimentFile(argv.experiment as string) : {};
-    config = resolveExperiment(file, flags, (argv.experiment as string | undefined) ?? 'flags');
+    const file = argv.experiment ? readExperimentFile(argv.experiment as string, SCHEDULE_FILE_KEYS) : {};
+    const source = (argv.experiment as string | undefined) ?? 'flags';
+    // a size schedule: its stages, then the finite-size table (src/run/schedule.ts)
+    if (file.schedule) return runScheduleCommand(argv, flags, { file, source });
+    if (file.extrapolate) throw new InputError('"extrapolate" needs a "schedule" of sizes', source);
+    config = resolveExperiment(file, flags, source);
   }
   await withInterrupt('stopping after this step; saving a checkpoint', async (signal) => {
     const { dir, summary } = await runExperiment({

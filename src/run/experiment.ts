@@ -51,6 +51,9 @@ export const OPTIONS = {
   symmetric: { type: 'boolean', group: ANSATZ, default: false, describe: 'RBM with translation-symmetric weights, 2(α(N+1)+1) parameters (α(N+1)+1 complex ones; α(N+1)+1 with --real) (periodic chains; Carleo & Troyer 2017)' },
   symmetry: { type: 'string', group: ANSATZ, default: 'none', describe: 'average an autoregressive ansatz over a symmetry group: none or a comma-separated subset of translation (periodic lattices), reflection, c4v (squares lx = ly), flip (global spin flip); each checked against the lattice and the model (README "Symmetry averaging")' },
   'symmetry-sector': { type: 'string', group: ANSATZ, describe: 'character of the symmetrised state on the generators, e.g. "k=6,flip=-1": k, kx, ky = momentum index q (k = 2πq/L), reflection, mx, my, c4, flip = ±1, c4v = A1|A2|B1|B2 [default: trivial; with --sign marshall the Marshall sign\'s own character]' },
+  'init-from': { type: 'string', group: ANSATZ, describe: 'start from the weights of this run directory (its newest checkpoint; finished or interrupted): same ansatz (rnn, rnn2d, lru: any size of the same lattice kind; flow: the same lattice only), layers, phase, sign, cell and path; --hidden may be larger (top-left block); --hidden and --layers default to the source\'s' },
+  'init-noise': { type: 'number', group: ANSATZ, min: 0, default: 0.01, describe: '--init-from with a larger --hidden: the new weight entries are uniform in ±this (0: exactly the source\'s amplitudes, but the new units then get no gradient)' },
+  'init-adam': { type: 'string', group: ANSATZ, default: 'reset', choices: ['reset', 'carry'], describe: '--init-from: reset = fresh Adam (zero moments, lr schedule from the start); carry = the source\'s moments and step count' },
 
   sampler: { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'exact', 'metropolis'], describe: 'auto: exact for autoregressive ansätze, Metropolis otherwise' },
   chains: { type: 'integer', group: SAMPLING, min: 1, default: 16, describe: 'Metropolis: parallel chains' },
@@ -111,6 +114,10 @@ export interface ExperimentConfig {
   /** none, or a comma-separated subset of translation, reflection, c4v, flip (run/symmetry.ts) */
   symmetry: string;
   'symmetry-sector'?: string;
+  /** run directory whose weights start this run */
+  'init-from'?: string;
+  'init-noise': number;
+  'init-adam': 'reset' | 'carry';
   sampler: 'auto' | 'exact' | 'metropolis';
   chains: number;
   'burn-in': number;

@@ -21,9 +21,10 @@ import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../v
 import { InThread, type StepThreads } from '../vmc/threads.js';
 import type { Optimizer } from '../vmc/optimizer.js';
 import { annealColumns, annealHistory, annealSchedule, annealPlot, type AnnealHistory } from './anneal.js';
-import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerKind, samplerKind, type ModelParts } from './build.js';
+import { buildModel, buildOptimizer, buildSampler, buildWavefunction, networkSize, optimizerKind, samplerKind, type ModelParts } from './build.js';
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
+import { applyInitOptimizer, applyInitWeights, prepareInitFrom, type InitRecord } from './init-from.js';
 import { createRunLogger, type RunLogger } from './logger.js';
 import { checkRunMemory, estimateRunMemory, formatBytes, memoryLimits } from './memory.js';
 import { resolveSymmetry } from './symmetry.js';
@@ -124,6 +125,8 @@ interface Session {
   nThreads: number;
   nParams: number;
   reference: ReferenceEnergy;
+  /** where the initial weights came from (--init-from), recorded in config.json */
+  init?: InitRecord;
 }
 
 /** The open run directory and its writers. */
@@ -148,7 +151,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   let files: RunFiles | null = null;
   let failed = true;
   try {
-    const s = (session.current = await build(opts.config, session, !(opts.quiet || opts.silent)));
+    const s = (session.current = await build(opts.config, session, !(opts.quiet || opts.silent), opts.resumeDir !== undefined));
     files = openRunFiles(s, opts);
     opts.signal?.watch?.(true);
     const outcome = await train(s, files, opts);
@@ -192,8 +195,11 @@ async function cleanUp(failed: boolean, steps: (() => unknown)[]): Promise<void>
  * directory exists, so a mistake leaves no half-made run behind. `holder` receives the parts
  * that need disposing as soon as they exist.
  */
-async function build(cfg: ExperimentConfig, holder: { current: Session | null }, verbose: boolean): Promise<Session> {
+async function build(given: ExperimentConfig, holder: { current: Session | null }, verbose: boolean, resuming: boolean): Promise<Session> {
   const started = performance.now();
+  // --init-from: read and check the source run first (a resumed run continues from its own checkpoint)
+  const init = given['init-from'] && !resuming ? prepareInitFrom(given) : null;
+  const cfg = init ? init.config : given;
   const anneal = annealSchedule(cfg);
   const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
   const parts = buildModel(cfg);
@@ -207,8 +213,13 @@ async function build(cfg: ExperimentConfig, holder: { current: Session | null },
   // filled in below; handed out now so that what is built is disposed even if a later part fails
   const session = { cfg, started, backend, parts, wf } as Session;
   holder.current = session;
+  if (init) applyInitWeights(wf, init.source, cfg.seed, networkSize(cfg, parts.lattice.nSites).layers);
   session.sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   session.optimizer = buildOptimizer(cfg, wf);
+  if (init) {
+    applyInitOptimizer(wf, session.optimizer, init.source);
+    session.init = init.source.record;
+  }
   session.nThreads = threads;
   session.threads = threads > 1 ? await StepPool.start(cfg, threads, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
   session.driver = new VmcDriver(parts.hamiltonian, wf, session.sampler, session.optimizer, cfg.samples, { threads: session.threads, anneal: anneal ?? undefined });
@@ -342,6 +353,7 @@ function resolvedSettings(s: Session): Record<string, unknown> {
     sampler: s.sampler.kind,
     n_parameters: s.nParams,
     reference: s.reference,
+    ...(s.init ? { init_from: s.init } : {}),
   };
 }
 

@@ -57,6 +57,7 @@ test('bad input is rejected with a one-line reason and exit code 2', () => {
   rejects(['run', '--model', 'heisenberg', '--n', '5', '--bc', 'periodic', '--sign', 'marshall'], /bipartite/);
   rejects(['run', '--ansatz', 'nope', '--n', '8'], /Invalid values|Choices/i);
   rejects(['run', '--ansatz', 'flow', '--n', '4', '--order', '0,1,1,2'], /permutation of the 4 sites/);
+  rejects(['run', '--n', '4', '--init-from', '/nonexistent/run'], /\/nonexistent\/run: no such run directory \(--init-from\)/);
 });
 
 test('experiment files are validated with the file and field named', () => {

@@ -16,6 +16,7 @@ import { checkAnsatzEntries, type AnsatzEntry } from '../../src/compare/compare.
 import { buildModel, networkSize, optimizerKind, type ModelParts } from '../../src/run/build.js';
 import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { referenceEnergy } from '../../src/run/reference.js';
+import { planSchedule, SCHEDULE_FILE_KEYS } from '../../src/run/schedule.js';
 
 interface Promise {
   model: 'tfim' | 'heisenberg' | 'j1j2';
@@ -139,11 +140,94 @@ const PROMISES: Record<string, Promise> = {
   },
 };
 
+/** Size schedules (src/run/schedule.ts): what every stage is, and the extrapolation. */
+interface SchedulePromise {
+  model: 'tfim' | 'heisenberg';
+  params: Record<string, number>;
+  sign: 'none' | 'marshall';
+  ansatz: string;
+  /** resolved settings common to every stage */
+  settings: Partial<Record<keyof ExperimentConfig, unknown>>;
+  stages: {
+    lattice: string;
+    nUp: number | null;
+    /** the stage's own resolved settings */
+    settings: Partial<Record<keyof ExperimentConfig, unknown>>;
+    reference: { method: 'free-fermion'; energy: number } | { method: 'reference'; energy: number };
+  }[];
+  extrapolate: { x: string; limit: number };
+}
+
+// S·S units → Pauli units (× 4), per site → total (× L²); "QMC energies per site ... as tabulated by Moss et al."
+const qmc = (e: number, L: number) => e * 4 * L * L;
+const SCHEDULES: Record<string, SchedulePromise> = {
+  // "N = 10: -12.38148999, N = 20: -25.10779711, N = 40: -50.56943379"; "-4/pi"
+  'retrain-tfim-chain-demo.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, sign: 'none', ansatz: 'rnn',
+    settings: { hidden: 32, samples: 500, lr: 0.01, 'lr-decay': 200, 'eval-samples': 10000, 'init-adam': 'reset', seed: 1 },
+    stages: [
+      { lattice: 'chain N=10 open', nUp: null, settings: { steps: 300 }, reference: { method: 'free-fermion', energy: -12.38148999 } },
+      { lattice: 'chain N=20 open', nUp: null, settings: { steps: 150 }, reference: { method: 'free-fermion', energy: -25.10779711 } },
+      { lattice: 'chain N=40 open', nUp: null, settings: { steps: 100 }, reference: { method: 'free-fermion', energy: -50.56943379 } },
+    ],
+    extrapolate: { x: '1/N', limit: -4 / Math.PI },
+  },
+  // "N = 20 -25.10779711162, N = 100 -126.96187673968"
+  'retrain-tfim-chain100.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, sign: 'none', ansatz: 'rnn',
+    settings: { hidden: 50, 'eval-samples': 20000, 'init-adam': 'reset', seed: 1 },
+    stages: [
+      { lattice: 'chain N=20 open', nUp: null, settings: { steps: 1000, samples: 500, lr: 0.01, 'lr-decay': 200 }, reference: { method: 'free-fermion', energy: -25.10779711162 } },
+      { lattice: 'chain N=100 open', nUp: null, settings: { steps: 1500, samples: 1000, lr: 0.005, 'lr-decay': 500 }, reference: { method: 'free-fermion', energy: -126.96187673968 } },
+    ],
+    extrapolate: { x: '1/N', limit: -4 / Math.PI },
+  },
+  // "-0.678873 (L = 6), -0.673487 (8), -0.671549 (10), -0.670685 (12)"; limit "-0.669437 ... x 4"
+  'retrain-heisenberg-square-periodic.json': {
+    model: 'heisenberg', params: { J: 1 }, sign: 'marshall', ansatz: 'rnn2d',
+    settings: { cell: 'gated', hidden: 50, samples: 500, 'lr-decay': 2000, 'eval-samples': 20000, bc: 'periodic', 'init-adam': 'reset', seed: 1 },
+    stages: [
+      { lattice: 'square 6x6 periodic', nUp: 18, settings: { steps: 4000, lr: 0.005 }, reference: { method: 'reference', energy: qmc(-0.678873, 6) } },
+      { lattice: 'square 8x8 periodic', nUp: 32, settings: { steps: 2000, lr: 0.002 }, reference: { method: 'reference', energy: qmc(-0.673487, 8) } },
+      { lattice: 'square 10x10 periodic', nUp: 50, settings: { steps: 1200, lr: 0.002 }, reference: { method: 'reference', energy: qmc(-0.671549, 10) } },
+      { lattice: 'square 12x12 periodic', nUp: 72, settings: { steps: 800, lr: 0.001 }, reference: { method: 'reference', energy: qmc(-0.670685, 12) } },
+    ],
+    extrapolate: { x: '1/L^3', limit: -0.669437 * 4 },
+  },
+};
+
 const files = readdirSync('experiments').filter((f) => f.endsWith('.json')).sort();
 
 test('experiments/: every shipped file has its promises listed here, and every listed file ships', () => {
-  assert.deepEqual(files, Object.keys(PROMISES).sort());
+  assert.deepEqual(files, [...Object.keys(PROMISES), ...Object.keys(SCHEDULES)].sort());
 });
+
+for (const [f, want] of Object.entries(SCHEDULES)) {
+  test(`experiments/${f}: a schedule of ${want.stages.length} sizes, each stage's model, settings and reference as described`, () => {
+    const path = join('experiments', f);
+    const file = readExperimentFile(path, SCHEDULE_FILE_KEYS) as Parameters<typeof planSchedule>[0]['file'];
+    const plan = planSchedule({ file, flags: {}, source: path });
+    assert.equal(plan.stages.length, want.stages.length);
+    plan.stages.forEach(({ config: cfg }, i) => {
+      const stage = want.stages[i]!;
+      const parts = buildModel(cfg);
+      assert.equal(parts.definition.name, want.model);
+      assert.deepEqual({ ...parts.hamiltonian.params }, want.params);
+      assert.equal(parts.lattice.describe(), stage.lattice);
+      assert.equal(parts.nUp, stage.nUp);
+      assert.equal(cfg.sign, want.sign);
+      assert.equal(cfg.ansatz, want.ansatz);
+      assert.equal(cfg['init-from'], undefined, 'stage 1 from scratch, the others from the previous stage (set when the directory opens)');
+      for (const [k, v] of Object.entries({ ...want.settings, ...stage.settings })) assert.deepEqual(cfg[k as keyof ExperimentConfig], v, `stage ${i + 1}: ${k}`);
+      const got = referenceEnergy(cfg, parts);
+      assert.equal(got.method, stage.reference.method, `stage ${i + 1}: ${got.source}`);
+      const tol = stage.reference.method === 'reference' ? 1e-9 : 1e-8;
+      assert.ok(Math.abs(got.energy! - stage.reference.energy) < tol, `stage ${i + 1}: ${got.energy} vs ${stage.reference.energy}`);
+    });
+    assert.equal(plan.extrapolate?.variable.text, want.extrapolate.x);
+    assert.ok(Math.abs(plan.extrapolate!.limit!.energy_per_site - want.extrapolate.limit) < 1e-9);
+  });
+}
 
 /** The runs of a file: one per ansatz entry (comparison files), each resolved as the CLI does. */
 function runsOf(path: string): ExperimentConfig[] {
