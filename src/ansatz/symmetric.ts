@@ -1,6 +1,6 @@
 /**
  * Symmetry averaging of an autoregressive state (Hibat-Allah, Melko & Carrasquilla,
- * arXiv 2207.14314, Sec. II; Reh et al. 2023): for a group G of spin-configuration maps g,
+ * arXiv 2207.14314): for a group G of spin-configuration maps g,
  *
  *   |ψ_G(x)|² = (1/|G|) Σ_g |ψ(g x)|²,   arg ψ_G(x) = arg Σ_g χ(g)* e^{i φ(g x)},
  *
@@ -67,13 +67,13 @@ export function withSymmetry(wf: Wavefunction, ops: readonly SymmetryOperation[]
 }
 
 type T1 = tf.Tensor1D;
+type GradFn = Parameters<typeof tf.customGrad>[0];
 
 /** log|ψ_G| of a forbidden configuration (as the RNNs' masked outcomes: ≈ −BIG/2). */
 export const FORBIDDEN_LOGAMP = -5000;
 
 /** Rounds of redrawing in `sample` before giving up (a network concentrated on forbidden orbits). */
 const MAX_REDRAWS = 200;
-type GradFn = Parameters<typeof tf.customGrad>[0];
 
 class SymmetrizedWavefunction implements Wavefunction {
   readonly kind: string;
