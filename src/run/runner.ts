@@ -25,7 +25,8 @@ import { buildModel, buildOptimizer, buildSampler, buildWavefunction, optimizerK
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
 import { createRunLogger, type RunLogger } from './logger.js';
-import { checkRunMemory, estimateRunMemory, formatBytes, memoryLimits } from './memory.js';
+import { checkRunMemory, estimateRunMemory, formatBytes } from './memory.js';
+import { memoryLimits } from './memory-limits.js';
 import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
 import { createReporter, type Reporter } from './progress.js';
