@@ -264,7 +264,7 @@ function redraw(): void {
     drawSamples($('samples'), recentSamples, state.lattice);
     const c = state.correlations;
     drawPlot($('corr-plot'), {
-      title: c ? `Correlations vs distance after step ${c.step} (${c.samples} fresh samples)` : 'Correlations vs distance',
+      title: c ? `Correlations vs distance, step ${c.step} (${c.samples} samples)` : "Correlations vs distance",
       xLabel: 'distance r',
       yLabel: '⟨σᵃᵢ σᵃⱼ⟩',
       series: c

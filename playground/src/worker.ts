@@ -127,7 +127,8 @@ async function stepOnce(): Promise<void> {
       measure();
     }
   } catch (e) {
-    running = false;
+    // a diverged (or broken) run cannot continue: Train starts a new one
+    endSession();
     post({ type: 'failed', message: e instanceof NumericalError ? e.message.replace('lower --lr', 'lower the learning rate') : e instanceof Error ? e.message : String(e) });
   }
 }
