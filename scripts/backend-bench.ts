@@ -16,7 +16,8 @@
 import { spawnSync } from 'node:child_process';
 import { initBackend, type BackendChoice } from '../src/backend.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../src/run/build.js';
-import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
+import { readExperimentFile } from '../src/run/experiment-file.js';
+import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
 import { Rng } from '../src/rng.js';
 import { VmcDriver, type StepRecord } from '../src/vmc/driver.js';
 

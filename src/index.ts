@@ -57,7 +57,8 @@ export { VmcDriver, estimateEnergy, NumericalError, type StepRecord, type Driver
 export { annealTemperature, annealLength, checkAnnealable, type AnnealSchedule } from './vmc/anneal.js';
 export { freeEnergyLocal, objectiveValues, entropyEstimate, type FreeEnergyRecord } from './vmc/free-energy.js';
 
-export { OPTIONS, resolveExperiment, readExperimentFile, type ExperimentConfig } from './run/experiment.js';
+export { OPTIONS, resolveExperiment, type ExperimentConfig } from './run/experiment.js';
+export { readExperimentFile } from './run/experiment-file.js';
 export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './run/build.js';
 export { resolveSymmetry, type ResolvedSymmetry } from './run/symmetry.js';
 export { StepPool, defaultWorkers } from './run/step-pool.js';

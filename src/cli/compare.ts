@@ -8,7 +8,8 @@ import {
   runComparison,
   type AnsatzEntry,
 } from '../compare/compare.js';
-import { OPTIONS, readExperimentFile, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
+import { readExperimentFile } from '../run/experiment-file.js';
+import { OPTIONS, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
 import { signalExitCode, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 

@@ -1,7 +1,8 @@
 /** `vmc run`: train a wavefunction, from flags and/or an experiment file. */
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InputError } from '../errors.js';
-import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
+import { readExperimentFile } from '../run/experiment-file.js';
+import { OPTIONS, resolveExperiment, type OptionKey } from '../run/experiment.js';
 import { readRunConfig, runExperiment } from '../run/runner.js';
 import { isScheduleDir, SCHEDULE_FILE_KEYS } from '../run/schedule.js';
 import { runScheduleCommand } from './run-schedule.js';

@@ -11,12 +11,13 @@
  * units) placed letter by letter on the target's sites. Every problem is reported as an
  * InputError whose `where` names the file and the field, e.g. "hamiltonians/tfim.json: terms[1].coupling".
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError, quote, shown } from '../errors.js';
 import { BOND_FAMILIES } from '../lattice/lattice.js';
 import { compileExpression, evaluateExpression, parameterNameProblem } from './expression.js';
+import { absolutePath, listModels, modelsDir, readModelText, shippedModelPath } from './model-files.js';
+
+// the file system's part (shipped models, reading files) is in ./model-files.ts
+export { listModels, modelsDir };
 
 /** Largest model file accepted, in bytes. */
 export const MAX_MODEL_FILE_BYTES = 1 << 20;
@@ -81,40 +82,11 @@ export function knownBondFamilies(): string[] {
   return [...all];
 }
 
-// --- locating shipped models ------------------------------------------------------------------
+// --- naming models ---------------------------------------------------------------------------
 
-let cachedDir: string | null = null;
-
-/**
- * The folder of shipped model files: `hamiltonians/` in the package root, found by walking up
- * from this module (src/hamiltonian/ under tsx, dist/src/hamiltonian/ after a build).
- */
-export function modelsDir(): string {
-  if (cachedDir) return cachedDir;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'hamiltonians');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate) && statSync(candidate).isDirectory()) {
-      cachedDir = candidate;
-      return candidate;
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the shipped hamiltonians/ folder above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
-/** Names of the shipped models (file names without .json), sorted. */
-export function listModels(): string[] {
-  return readdirSync(modelsDir())
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
-}
-
-/** Whether --model names a file (else a shipped model). */
+/** Whether --model names a file (else a shipped model); either separator, so no platform is asked. */
 export function looksLikePath(s: string): boolean {
-  return s.endsWith('.json') || s.includes('/') || s.includes(sep) || s.startsWith('.');
+  return s.endsWith('.json') || s.includes('/') || s.includes('\\') || s.startsWith('.');
 }
 
 // --- --param flags ----------------------------------------------------------------------------
@@ -572,7 +544,7 @@ export function loadModel(
   let path: string;
   let file: string;
   if (looksLikePath(nameOrPath)) {
-    path = resolve(nameOrPath);
+    path = absolutePath(nameOrPath);
     file = shown(nameOrPath, 200);
   } else {
     const models = listModels();
@@ -582,25 +554,10 @@ export function loadModel(
         '--model',
       );
     }
-    path = join(modelsDir(), `${nameOrPath}.json`);
+    path = shippedModelPath(nameOrPath);
     file = `hamiltonians/${nameOrPath}.json`;
   }
-  let text: string;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new InputError('not a file', file);
-    if (st.size > MAX_MODEL_FILE_BYTES) {
-      throw new InputError(`file is ${st.size} bytes; model files are limited to ${MAX_MODEL_FILE_BYTES}`, file);
-    }
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new InputError(`no such file (shipped models are chosen by name: ${listModels().join(', ')})`, file);
-    }
-    throw new InputError(`cannot read (${code ?? (e as Error).message})`, file);
-  }
+  const text = readModelText(path, file, MAX_MODEL_FILE_BYTES);
   return validateModel(parseJsonText(text, file), file, path, overrides);
 }
 
@@ -610,5 +567,5 @@ export function parseModel(
   file: string,
   overrides: Readonly<Record<string, number | undefined>> = {},
 ): ModelDefinition {
-  return validateModel(parseJsonText(text, file), file, resolve(file), overrides);
+  return validateModel(parseJsonText(text, file), file, absolutePath(file), overrides);
 }

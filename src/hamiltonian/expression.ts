@@ -16,9 +16,9 @@
  *   3. evaluate the checked tree with our own interpreter over JavaScript numbers, which knows
  *      only those node kinds; the result must be a finite real number.
  */
-import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
 import { InputError, quote } from '../errors.js';
+import { loadMathjsNumber } from './mathjs-number.js';
 
 /** Longest parameter name. */
 export const MAX_PARAMETER_NAME = 64;
@@ -123,9 +123,8 @@ export function parameterNameProblem(name: string): string | null {
 }
 
 // --- the restricted mathjs instance: parser only ---------------------------------------------
-// mathjs's number-only build, loaded on first use: importing the full library costs seconds of
-// CPU, which every CLI start and test file would pay.
-type MathJs = typeof import('mathjs');
+// mathjs's number-only build, loaded on first use (./mathjs-number.ts says how, in Node and in
+// the browser build).
 let parseExpression: ((expr: string) => MathNode) | null = null;
 
 function disabled(name: string): () => never {
@@ -136,7 +135,7 @@ function disabled(name: string): () => never {
 
 function parser(): (expr: string) => MathNode {
   if (parseExpression) return parseExpression;
-  const mathjs = createRequire(import.meta.url)('mathjs/number') as MathJs;
+  const mathjs = loadMathjsNumber();
   const math = mathjs.create({ parseDependencies: mathjs.parseDependencies }, { number: 'number' });
   // keep a private reference to the parser before disabling it inside the instance
   const parse = math.parse.bind(math) as (expr: string) => MathNode;

@@ -58,7 +58,11 @@ export interface CorrelationMeasurement {
   xx: Estimate[];
 }
 
-export function measureCorrelations(state: MeasuredState, samples: MeasureSamples, metric: DistanceMetric = 'manhattan'): CorrelationMeasurement {
+/**
+ * zz and xx correlations of `samples`. `withXX: false` skips xx (it is the costly part: ψ of
+ * every sample with every pair flipped) and returns `xx: []`.
+ */
+export function measureCorrelations(state: MeasuredState, samples: MeasureSamples, metric: DistanceMetric = 'manhattan', withXX = true): CorrelationMeasurement {
   const N = state.lattice.nSites;
   const { distances, pairs } = pairsByDistance(state.lattice, metric);
   const D = distances.length;
@@ -73,6 +77,9 @@ export function measureCorrelations(state: MeasuredState, samples: MeasureSample
       zz[d * count + u] = s / list.length;
     }
   });
+  const series = (a: Float64Array): Estimate[] =>
+    distances.map((_, d) => estimate(perSample(samples, a.subarray(d * count, (d + 1) * count)), samples.layout));
+  if (!withXX) return { metric, distance: distances, pairs: pairs.map((l) => l.length), zz: series(zz), xx: [] };
   const all = pairs.flat();
   const op = pauliOperator('sigma_x_sigma_x', [{ pauli: 'XX', sites: all }], state.lattice);
   const distanceOf = new Map<string, number>();
@@ -84,7 +91,5 @@ export function measureCorrelations(state: MeasuredState, samples: MeasureSample
     const d = groupDistance[g];
     xx[d * count + u] += re * weight[d];
   }, { nUp: state.nUp });
-  const series = (a: Float64Array): Estimate[] =>
-    distances.map((_, d) => estimate(perSample(samples, a.subarray(d * count, (d + 1) * count)), samples.layout));
   return { metric, distance: distances, pairs: pairs.map((l) => l.length), zz: series(zz), xx: series(xx) };
 }

@@ -22,8 +22,6 @@
  * (wasm32; the backend's getHeapMax is 4294901760) — per thread, each worker has its own heap;
  * everything together must fit in the machine's memory (or the cgroup limit).
  */
-import { constants as bufferConstants } from 'node:buffer';
-import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import type { ExperimentConfig } from './experiment.js';
 
@@ -183,14 +181,11 @@ export interface MemoryLimits {
   threads: number;
   /** longest string (checkpoint.json is one) */
   maxString: number;
+  /** what `host` is, for messages (default "this machine's") */
+  hostName?: string;
 }
 
-/** The limits of this machine for `backend` ('wasm', 'tensorflow', 'cpu') and `threads` threads. */
-export function memoryLimits(backend: string, threads = 1): MemoryLimits {
-  const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
-  const host = constrained && constrained > 0 ? Math.min(totalmem(), constrained) : totalmem();
-  return { host, tensorsPerThread: backend === 'wasm' ? WASM_HEAP_MAX : null, threads, maxString: bufferConstants.MAX_STRING_LENGTH };
-}
+// The limits of this machine (Node) are read in ./memory-limits.ts.
 
 /** 1536 → "1.5 KiB", 2.5e10 → "23.3 GiB", 6e18 → "5.3e9 GiB" (binary units). */
 export function formatBytes(bytes: number): string {
@@ -231,7 +226,7 @@ export function checkRunMemory(estimate: MemoryEstimate, limits: MemoryLimits): 
   const total = parts.reduce((s, p) => s + p.bytes * (p.perThread ? limits.threads : 1), 0);
   if (total > limits.host) {
     const threads = limits.threads > 1 ? ` with ${limits.threads} threads` : '';
-    refuse(total, `of memory${threads}, more than this machine's ${formatBytes(limits.host)}`, parts);
+    refuse(total, `of memory${threads}, more than ${limits.hostName ?? "this machine's"} ${formatBytes(limits.host)}`, parts);
   }
   if (estimate.checkpointChars > limits.maxString) {
     const ck = parts.find((p) => p.what === 'checkpoint.json')!;

@@ -26,7 +26,8 @@ import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpo
 import type { ExperimentConfig } from './experiment.js';
 import { applyInitOptimizer, applyInitWeights, prepareInitFrom, type InitRecord } from './init-from.js';
 import { createRunLogger, type RunLogger } from './logger.js';
-import { checkRunMemory, estimateRunMemory, formatBytes, memoryLimits } from './memory.js';
+import { checkRunMemory, estimateRunMemory, formatBytes } from './memory.js';
+import { memoryLimits } from './memory-limits.js';
 import { resolveSymmetry } from './symmetry.js';
 import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';

@@ -21,7 +21,8 @@ import {
   vScore,
 } from '../../src/compare/compare.js';
 import { InputError } from '../../src/errors.js';
-import { readExperimentFile, resolveExperiment } from '../../src/run/experiment.js';
+import { readExperimentFile } from '../../src/run/experiment-file.js';
+import { resolveExperiment } from '../../src/run/experiment.js';
 import { runExperiment } from '../../src/run/runner.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmc-compare-'));

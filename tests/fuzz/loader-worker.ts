@@ -21,7 +21,8 @@ import { loadModel } from '../../src/hamiltonian/definition.js';
 import type { CompiledHamiltonian } from '../../src/hamiltonian/types.js';
 import { chain, square } from '../../src/lattice/lattice.js';
 import { buildModel, sitePath } from '../../src/run/build.js';
-import { readExperimentFile, resolveExperiment } from '../../src/run/experiment.js';
+import { readExperimentFile } from '../../src/run/experiment-file.js';
+import { resolveExperiment } from '../../src/run/experiment.js';
 import { allConfigs } from '../configurations.js';
 
 export interface FuzzJob {

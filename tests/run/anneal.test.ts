@@ -14,7 +14,8 @@ import { initBackend } from '../../src/backend.js';
 import { InputError } from '../../src/errors.js';
 import { checkAnsatzEntries, type AnsatzEntry } from '../../src/compare/compare.js';
 import { annealSchedule } from '../../src/run/anneal.js';
-import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
+import { readExperimentFile } from '../../src/run/experiment-file.js';
+import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { readMetrics } from '../../src/run/metrics.js';
 import { readRunConfig, runExperiment, type StopSignal } from '../../src/run/runner.js';
 

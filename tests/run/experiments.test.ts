@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { canSolveExactly } from '../../src/exact/index.js';
 import { checkAnsatzEntries, type AnsatzEntry } from '../../src/compare/compare.js';
 import { buildModel, networkSize, optimizerKind, type ModelParts } from '../../src/run/build.js';
-import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
+import { readExperimentFile } from '../../src/run/experiment-file.js';
+import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { referenceEnergy } from '../../src/run/reference.js';
 import { planSchedule, SCHEDULE_FILE_KEYS } from '../../src/run/schedule.js';
 

@@ -11,8 +11,10 @@ import { parameterCount } from '../../src/ansatz/wavefunction.js';
 import { initBackend } from '../../src/backend.js';
 import { InputError } from '../../src/errors.js';
 import { buildModel, buildWavefunction, optimizerKind } from '../../src/run/build.js';
-import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
-import { checkRunMemory, estimateRunMemory, formatBytes, memoryLimits, WASM_HEAP_MAX, type MemoryLimits } from '../../src/run/memory.js';
+import { readExperimentFile } from '../../src/run/experiment-file.js';
+import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
+import { checkRunMemory, estimateRunMemory, formatBytes, WASM_HEAP_MAX, type MemoryLimits } from '../../src/run/memory.js';
+import { memoryLimits } from '../../src/run/memory-limits.js';
 import { Rng } from '../../src/rng.js';
 
 before(async () => {

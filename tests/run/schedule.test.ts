@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
-import { readExperimentFile, type ExperimentConfig } from '../../src/run/experiment.js';
+import { readExperimentFile } from '../../src/run/experiment-file.js';
+import type { ExperimentConfig } from '../../src/run/experiment.js';
 import { fitLine, parseExtrapolationVariable } from '../../src/run/extrapolate.js';
 import type { FiniteSizeTable } from '../../src/run/finite-size.js';
 import { readMetrics } from '../../src/run/metrics.js';
