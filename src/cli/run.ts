@@ -41,6 +41,9 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       throw new InputError(`only --${RESUME_CHANGEABLE.join(', --')} can change when resuming (got --${extra.join(', --')})`, '--resume');
     }
     const previous = readRunConfig(resumeDir);
+    if ((previous as { command?: string }).command === 'fit') {
+      throw new InputError('this is a vmc fit run directory; continue it with vmc fit --resume', '--resume');
+    }
     config = { ...previous, ...flags };
   } else {
     const file = argv.experiment ? readExperimentFile(argv.experiment as string) : {};

@@ -26,6 +26,7 @@ const MODEL = 'Model and lattice:';
 const ANSATZ = 'Ansatz:';
 const SAMPLING = 'Sampling and optimisation:';
 const OUTPUT = 'Run and output:';
+const PRETRAIN = 'Pre-training on data:';
 
 /** Every experiment setting. Keys are the long flag names. */
 export const OPTIONS = {
@@ -65,6 +66,11 @@ export const OPTIONS = {
   'eval-samples': { type: 'integer', group: SAMPLING, min: 1, default: 10000, describe: 'fresh samples for the final energy estimate' },
   seed: { type: 'integer', group: SAMPLING, min: 0, default: 1, describe: 'random seed (same seed + backend ⇒ same numbers)' },
   workers: { type: 'integer', group: SAMPLING, min: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads; the numbers do not depend on K [default: the available cores for exact-sampled ansätze with M·N ≥ 8000 on wasm, else 1]' },
+
+  pretrain: { type: 'string', group: PRETRAIN, describe: 'NLL pre-training on these configurations before the energy minimisation: the CSV of vmc exact --samples / vmc sample, or bit strings one a line (1 = up); logged in pretrain.csv, nll.svg' },
+  'pretrain-epochs': { type: 'integer', group: PRETRAIN, min: 1, default: 10, describe: 'epochs of NLL pre-training (with --pretrain)' },
+  'pretrain-batch-size': { type: 'integer', group: PRETRAIN, min: 1, default: 100, describe: 'rows per pre-training mini-batch' },
+  'pretrain-lr': { type: 'number', group: PRETRAIN, min: 0, default: 3e-3, describe: 'Adam learning rate of the pre-training (constant; its own Adam, not carried into the VMC optimizer)' },
 
   backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow where it was measured faster and it loads, else wasm; see README "Native backend")' },
   out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
@@ -118,6 +124,11 @@ export interface ExperimentConfig {
   seed: number;
   /** threads per step; undefined: chosen by `defaultWorkers` */
   workers?: number;
+  /** NLL pre-training data (a file), its epochs, mini-batch size and learning rate */
+  pretrain?: string;
+  'pretrain-epochs': number;
+  'pretrain-batch-size': number;
+  'pretrain-lr': number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   out?: string;
   'checkpoint-every': number;

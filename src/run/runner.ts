@@ -31,6 +31,8 @@ import { createReporter, type Reporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
 import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
 import { defaultWorkers, StepPool } from './step-pool.js';
+import { readPretrainData, runPretraining, type PretrainState } from '../fit/pretrain.js';
+import type { ConfigData } from '../fit/data.js';
 
 export type RunStatus = 'completed' | 'interrupted' | 'diverged';
 
@@ -103,6 +105,8 @@ interface Progress {
   trainingSeconds: number;
   /** the backend the checkpointed numbers were computed on */
   backend?: string;
+  /** the NLL pre-training phase (--pretrain), done or under way */
+  pretrain?: PretrainState;
 }
 
 /** Everything built from the settings: no file has been written yet. */
@@ -121,6 +125,8 @@ interface Session {
   nThreads: number;
   nParams: number;
   reference: ReferenceEnergy;
+  /** the configurations of --pretrain, read and checked before anything else happens */
+  pretrainData: ConfigData | null;
 }
 
 /** The open run directory and its writers. */
@@ -193,6 +199,7 @@ async function build(cfg: ExperimentConfig, holder: { current: Session | null },
   const started = performance.now();
   const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
   const parts = buildModel(cfg);
+  const pretrainData = cfg.pretrain !== undefined ? readPretrainData(cfg, parts) : null;
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
   // worker threads; not given: as many as pay off (defaultWorkers)
   const threads = cfg.workers ?? defaultWorkers(cfg, parts.lattice.nSites, backend, samplerKind(cfg) === 'exact');
@@ -200,7 +207,7 @@ async function build(cfg: ExperimentConfig, holder: { current: Session | null },
   checkRunMemory(estimateRunMemory(cfg, parts.lattice.nSites, optimizerKind(cfg)), memoryLimits(backend, threads));
   const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
   // filled in below; handed out now so that what is built is disposed even if a later part fails
-  const session = { cfg, started, backend, parts, wf } as Session;
+  const session = { cfg, started, backend, parts, wf, pretrainData } as Session;
   holder.current = session;
   session.sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   session.optimizer = buildOptimizer(cfg, wf);
@@ -220,7 +227,7 @@ class ReferenceTooLarge extends Error {}
  * skipped (the summary says why); one expected to take more than a few seconds says so on
  * stderr first (unless quiet), since the run waits for it before its first step.
  */
-function runReference(cfg: ExperimentConfig, parts: ModelParts, verbose: boolean): ReferenceEnergy {
+export function runReference(cfg: ExperimentConfig, parts: ModelParts, verbose: boolean): ReferenceEnergy {
   const limit = 0.75 * memoryLimits('cpu').host;
   try {
     return referenceEnergy(cfg, parts, {
@@ -297,6 +304,7 @@ function resume(s: Session, dir: string, warnings: string[]): { progress: Progre
     wallSeconds: saved?.wallSeconds ?? 0,
     trainingSeconds: saved?.trainingSeconds ?? saved?.wallSeconds ?? 0,
     backend: saved?.backend,
+    ...(saved?.pretrain ? { pretrain: saved.pretrain } : {}),
   };
   const config = readJson(join(dir, 'config.json'), 'run configuration') as ExperimentConfig & { resolved?: { backend?: string } };
   const before = progress.backend ?? config.resolved?.backend;
@@ -364,6 +372,18 @@ async function train(s: Session, f: RunFiles, opts: RunOptions): Promise<Trainin
     const data = { step: driver.stepsDone, variables: driver.parameters(), optimizer: optimizer.getState(), rng: sampler.getState(), extra: progress };
     writing(join(f.dir, 'checkpoint.json'), () => saveCheckpoint(f.dir, data));
   };
+  if (s.pretrainData && !f.progress.pretrain?.done) {
+    // NLL pre-training first (fit/pretrain.ts); its state goes into the run's checkpoints
+    const state = await runPretraining({
+      cfg, parts: s.parts, wf: s.wf, data: s.pretrainData, dir: f.dir, logger: log, output: opts, state: f.progress.pretrain,
+      save: (p) => {
+        f.progress.pretrain = p;
+        checkpoint();
+      },
+      stop: () => opts.signal?.stop ?? false,
+    });
+    if (!state.done) return { status: 'interrupted', last: null };
+  }
   const budget = cfg['budget-seconds'];
   const outcome: TrainingOutcome = { status: 'completed', last: null };
   try {
