@@ -7,12 +7,12 @@
  * ground vector. Writes results.json, table.md and tomography.svg (error vs K) to --out.
  *
  *   node --import tsx scripts/tomography.ts [--n 10,20] [--counts 100,1000,10000,100000]
- *       [--hidden 32] [--steps 4000] [--measure-samples 10000] [--seed 1] [--out experiments/tomography]
+ *       [--hidden 32] [--steps 1500] [--measure-samples 10000] [--seed 1] [--out experiments/tomography]
  *       [--work runs/tomography]
  * (--work: the data files and the fits' run directories; --out: results.json, table.md, tomography.svg)
  *
  * Each fit gets about --steps mini-batch updates (batch 100, at most 500 epochs), 10% held out,
- * early stopping after max(5, 500 steps' worth of) epochs without a better held-out NLL, Adam
+ * early stopping after max(5, 300 steps' worth of) epochs without a better held-out NLL, Adam
  * 3e-3 decaying as lr/(1 + step/1000).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ const list = (s: string) => s.split(',').map(Number);
 const sizes = list(arg('n', '10,20'));
 const counts = list(arg('counts', '100,1000,10000,100000'));
 const hidden = Number(arg('hidden', '32'));
-const targetSteps = Number(arg('steps', '4000'));
+const targetSteps = Number(arg('steps', '1500'));
 const measureSamples = Number(arg('measure-samples', '10000'));
 const seed = Number(arg('seed', '1'));
 const out = arg('out', 'experiments/tomography');
@@ -106,7 +106,7 @@ for (const n of sizes) {
     const t1 = performance.now();
     const { summary } = await runFit({
       config,
-      fit: { data, epochs, batchSize: batch, validation: 0.1, patience: Math.max(5, Math.ceil(500 / perEpoch)), lr: 3e-3, lrDecay: 1000, knownState: 'auto', checkpointEvery: 1000 },
+      fit: { data, epochs, batchSize: batch, validation: 0.1, patience: Math.max(5, Math.ceil(300 / perEpoch)), lr: 3e-3, lrDecay: 1000, knownState: 'auto', checkpointEvery: 1000 },
       quiet: true,
       silent: true,
     });

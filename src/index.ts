@@ -57,3 +57,11 @@ export { buildModel, buildWavefunction, buildSampler, buildOptimizer } from './r
 export { StepPool, defaultWorkers } from './run/step-pool.js';
 export { runExperiment, readRunConfig, summaryLine, type RunSummary, type RunOptions } from './run/runner.js';
 export { plotLines, plotEnergy, plotRelativeError, plotCorrelation, plotEntropy } from './run/plot.js';
+
+export { uniqueGroundState, sampleGroundState, type GroundState, type GroundSamples } from './exact/ground-samples.js';
+export { readConfigData, parseConfigData, splitData, type ConfigData } from './fit/data.js';
+export { nllGradient, meanNll, logPartition, type WeightedConfigs } from './fit/nll.js';
+export { MetropolisModelTerm, ExactModelTerm, type ModelTerm } from './fit/model-term.js';
+export { NllTrainer, trainNll, type NllSettings, type EpochRecord } from './fit/trainer.js';
+export { distanceToState, knownState, type KnownState } from './fit/known-state.js';
+export { runFit, readFitConfig, type FitSettings, type FitSummary } from './fit/fit-run.js';

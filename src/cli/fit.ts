@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { KNOWN_STATE_MODES, type KnownStateMode } from '../fit/known-state.js';
 import { readFitConfig, runFit, type FitSettings } from '../fit/fit-run.js';
 import { resolveExperiment, type OptionKey } from '../run/experiment.js';
-import { signalExitCode, withInterrupt } from './interrupt.js';
+import { reportOutcome, withInterrupt } from './interrupt.js';
 import { flagsToSettings, MODEL_KEYS, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'fit [data]';
@@ -12,6 +12,9 @@ export const describe = 'train a wavefunction on measured configurations by nega
 
 /** The experiment settings `vmc fit` takes: model, lattice, ansatz, the RBM's chains, seed, backend, run directory. */
 const KEYS: OptionKey[] = [...MODEL_KEYS, 'ansatz', 'hidden', 'layers', 'sign', 'order', 'cell', 'alpha', 'symmetric', 'chains', 'burn-in', 'seed', 'backend', 'out'];
+
+/** Where the run directory goes by default (`vmc run`'s name, marked as a fit). */
+const OUT_DEFAULT = 'runs/<timestamp>-<model>-<ansatz>-fit';
 
 const GROUP = 'NLL training:';
 
@@ -21,10 +24,10 @@ const FIT_FLAGS = {
   'batch-size': { key: 'batchSize', integer: true, min: 1, default: 100, describe: 'rows per mini-batch (one Adam update each)' },
   validation: { key: 'validation', integer: false, min: 0, max: 0.9, default: 0.1, describe: 'fraction of the rows held out (random, seeded) for the held-out NLL and early stopping; 0 = none' },
   patience: { key: 'patience', integer: true, min: 0, default: 5, describe: 'stop when the held-out NLL has not improved for this many epochs (the best epoch\'s parameters are kept); 0 = never' },
-  lr: { key: 'lr', integer: false, min: 0, default: 1e-3, describe: 'Adam learning rate' },
+  lr: { key: 'lr', integer: false, min: 0, default: 3e-3, describe: 'Adam learning rate' },
   'lr-decay': { key: 'lrDecay', integer: false, min: 0, default: 0, describe: 'Adam schedule lr/(1 + step/decay) over mini-batch steps; 0 = constant' },
   'model-samples': { key: 'modelSamples', integer: true, min: 1, default: undefined, describe: 'rbm: Metropolis samples of the model per mini-batch, from persistent chains (--chains, --burn-in) [default: --batch-size]' },
-  'checkpoint-every': { key: 'checkpointEvery', integer: true, min: 1, default: 500, describe: 'mini-batch steps between checkpoints (one is also written after every epoch)' },
+  'checkpoint-every': { key: 'checkpointEvery', integer: true, min: 1, default: 500, describe: 'mini-batch steps between checkpoints (one is also written at the end and when stopped)' },
 } as const;
 
 type FitFlag = keyof typeof FIT_FLAGS;
@@ -44,6 +47,7 @@ export function builder(y: Argv): Argv {
         'character s is site s (square lattices: s = x + Lx·y), 1 = bit 1 = spin up (σᶻ = 2x − 1)',
     })
     .options(yargsOptions(KEYS))
+    .option('out', { ...yargsOptions(['out']).out, describe: `run directory [default: ${OUT_DEFAULT}]` })
     .options(fitOptions)
     .option('known-state', {
       type: 'string',
@@ -118,12 +122,6 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       tty: Boolean(process.stdout.isTTY) && !argv.json,
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
-    if (summary.status === 'diverged') {
-      process.stderr.write(`vmc: ${summary.message}\n`);
-      process.exitCode = 1;
-    } else if (summary.status === 'interrupted') {
-      process.stderr.write(`vmc: interrupted; resume with: vmc fit --resume ${dir}\n`);
-      process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
-    }
+    reportOutcome(summary.status, summary.message, `vmc fit --resume ${dir}`, signal);
   });
 }

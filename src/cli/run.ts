@@ -3,7 +3,7 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InputError } from '../errors.js';
 import { OPTIONS, readExperimentFile, resolveExperiment, type OptionKey } from '../run/experiment.js';
 import { readRunConfig, runExperiment } from '../run/runner.js';
-import { signalExitCode, withInterrupt } from './interrupt.js';
+import { reportOutcome, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'run [experiment]';
@@ -59,12 +59,6 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       tty: Boolean(process.stdout.isTTY) && !argv.json,
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
-    if (summary.status === 'diverged') {
-      process.stderr.write(`vmc: ${summary.message}\n`);
-      process.exitCode = 1;
-    } else if (summary.status === 'interrupted') {
-      process.stderr.write(`vmc: interrupted; resume with: vmc run --resume ${dir}\n`);
-      process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
-    }
+    reportOutcome(summary.status, summary.message, `vmc run --resume ${dir}`, signal);
   });
 }

@@ -17,11 +17,9 @@
  * (new, or resumed from its newest valid checkpoint) → training → summary.
  */
 import { join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { getParameters, parameterCount, setParameters, type Wavefunction } from '../ansatz/wavefunction.js';
 import { initBackend } from '../backend.js';
 import { InputError } from '../errors.js';
-import { packageVersion } from '../paths.js';
 import { Rng } from '../rng.js';
 import { buildModel, buildWavefunction, samplerKind, type ModelParts } from '../run/build.js';
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from '../run/checkpoint.js';
@@ -32,7 +30,7 @@ import { MetricsWriter } from '../run/metrics.js';
 import { createReporter, type ProgressRecord, type Reporter } from '../run/progress.js';
 import { exactOptions, type ReferenceEnergy } from '../run/reference.js';
 import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
-import { runReference, type StopSignal } from '../run/runner.js';
+import { resolvedSettings, runReference, type StopSignal } from '../run/runner.js';
 import { NumericalError } from '../vmc/driver.js';
 import { readConfigData, type ConfigData } from './data.js';
 import { chooseKnownState, distanceToState, type KnownStateChoice, type KnownStateMode } from './known-state.js';
@@ -45,7 +43,7 @@ export interface FitSettings extends NllTraining {
   /** the data file (stored absolute in config.json) */
   data: string;
   knownState: KnownStateMode;
-  /** mini-batch steps between checkpoints (one is also written after every epoch) */
+  /** mini-batch steps between checkpoints (and one at the end, or when stopped) */
   checkpointEvery: number;
 }
 
@@ -231,10 +229,10 @@ function openFitFiles(s: FitSession, opts: FitRunOptions): FitFiles {
     wallBefore = p.wallSeconds;
     trainedBefore = p.trainingSeconds;
     if (p.backend !== s.backend) warnings.push(`this fit was computed on the ${p.backend} backend and now continues on ${s.backend}: the numbers will not be bit-identical to an uninterrupted fit`);
-    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 }, resolved: resolvedSettings(s) });
+    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 }, resolved: fitResolved(s) });
   } else {
     dir = createRunDir(cfg.out, parts.definition.name, `${cfg.ansatz}-fit`);
-    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 }, resolved: resolvedSettings(s) });
+    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 }, resolved: fitResolved(s) });
   }
   const total = s.fit.epochs * trainer.batchesPerEpoch;
   const reporter = createReporter({
@@ -286,21 +284,11 @@ function restoreState(s: FitSession, ck: Checkpoint, path: string): void {
   }
 }
 
-function resolvedSettings(s: FitSession): Record<string, unknown> {
+function fitResolved(s: FitSession): Record<string, unknown> {
+  const nParams = parameterCount(s.wf);
   return {
-    vmc_version: packageVersion(),
-    tfjs_version: tf.version.tfjs,
-    node_version: process.version,
-    backend: s.backend,
-    model: s.parts.definition,
-    lattice: s.parts.lattice.spec(),
-    n_sites: s.parts.lattice.nSites,
-    n_up: s.parts.nUp,
-    ansatz: s.wf.spec(),
+    ...resolvedSettings({ ...s, nParams, sampler: { kind: samplerKind(s.cfg) } }),
     optimizer: 'adam',
-    sampler: samplerKind(s.cfg),
-    n_parameters: parameterCount(s.wf),
-    reference: s.reference,
     data: { path: resolve(s.fit.data), rows: s.data.count, format: s.data.format, sha256: s.data.sha256 },
     known_state: s.known.state?.label ?? null,
   };
@@ -347,7 +335,6 @@ async function train(s: FitSession, f: FitFiles, opts: FitRunOptions): Promise<F
         last = shown(rec);
         f.reporter.update(trainer.step, last);
         opts.onEpoch?.(rec);
-        checkpoint();
       },
       checkpointEvery: s.fit.checkpointEvery,
       checkpoint,

@@ -91,7 +91,6 @@ export async function runPretraining(ctx: PretrainContext): Promise<PretrainStat
         metrics!.append({ ...rec });
         ctx.logger.info({ phase: 'pretrain', ...rec }, 'pre-training epoch');
         last = { epoch: rec.epoch, train_nll: rec.train_nll };
-        ctx.save(state(false));
       },
       checkpointEvery: cfg['checkpoint-every'],
       checkpoint: () => ctx.save(state(false)),

@@ -329,8 +329,11 @@ function restoreState(s: Session, ck: Checkpoint, path: string): void {
   s.driver.stepsDone = ck.step;
 }
 
-/** config.json's `resolved` block: versions, backend, model terms, ansatz, reference. */
-function resolvedSettings(s: Session): Record<string, unknown> {
+/**
+ * config.json's `resolved` block: versions, backend, model terms, ansatz, reference (of a VMC run,
+ * or of anything else that trains a run's wavefunction, e.g. vmc fit).
+ */
+export function resolvedSettings(s: Pick<Session, 'cfg' | 'backend' | 'parts' | 'wf' | 'nParams' | 'reference'> & { sampler: { kind: string } }): Record<string, unknown> {
   return {
     vmc_version: packageVersion(),
     tfjs_version: tf.version.tfjs,

@@ -7,10 +7,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.js';
+import { handler as runHandler } from '../../src/cli/run.js';
+import { InputError } from '../../src/errors.js';
 import { sampleGroundState, uniqueGroundState, type GroundState } from '../../src/exact/ground-samples.js';
 import { runFit, type FitSettings } from '../../src/fit/fit-run.js';
 import { compileHamiltonian, loadModel } from '../../src/hamiltonian/index.js';
@@ -106,4 +109,19 @@ test('a fit stopped mid-epoch and resumed ends with the numbers of an uninterrup
   assert.equal(resumed.summary.validation_nll, whole.summary.validation_nll);
   assert.deepEqual(loadCheckpoint(dir).variables, loadCheckpoint(join(tmp, 'whole')).variables);
   assert.deepEqual(readMetrics(join(dir, 'metrics.csv')).rows.map((r) => r.train_nll), readMetrics(join(tmp, 'whole', 'metrics.csv')).rows.map((r) => r.train_nll));
+});
+
+test('other commands take a fit run directory: vmc compare as its settings source; vmc run --resume refuses it', async () => {
+  const dir = join(tmp, 'whole'); // the uninterrupted fit above: TFIM N = 6, rnn with 6 hidden units
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'compare', dir, '--ansatz', 'rnn', '--steps', '2', '--samples', '16', '--eval-samples', '32', '--json', '--out', join(tmp, 'cmp')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const cmp = JSON.parse(r.stdout);
+  assert.equal(cmp.n_sites, 6);
+  assert.equal(cmp.configs.rnn.hidden, 6);
+  assert.equal(cmp.rows[0].status, 'completed');
+  await assert.rejects(runHandler({ resume: dir, _: [], $0: 'vmc' }), (e: Error) => e instanceof InputError && /vmc fit run directory; continue it with vmc fit --resume/.test(e.message));
 });
