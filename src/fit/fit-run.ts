@@ -29,7 +29,7 @@ import { checkRunMemory, estimateRunMemory, memoryLimits } from '../run/memory.j
 import { MetricsWriter } from '../run/metrics.js';
 import { createReporter, type ProgressRecord, type Reporter } from '../run/progress.js';
 import { exactOptions, type ReferenceEnergy } from '../run/reference.js';
-import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
+import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic, writing } from '../run/run-dir.js';
 import { resolvedSettings, runReference, type StopSignal } from '../run/runner.js';
 import { NumericalError } from '../vmc/driver.js';
 import { readConfigData, type ConfigData } from './data.js';
@@ -229,11 +229,13 @@ function openFitFiles(s: FitSession, opts: FitRunOptions): FitFiles {
     wallBefore = p.wallSeconds;
     trainedBefore = p.trainingSeconds;
     if (p.backend !== s.backend) warnings.push(`this fit was computed on the ${p.backend} backend and now continues on ${s.backend}: the numbers will not be bit-identical to an uninterrupted fit`);
-    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 }, resolved: fitResolved(s) });
   } else {
     dir = createRunDir(cfg.out, parts.definition.name, `${cfg.ansatz}-fit`);
-    writeJsonAtomic(join(dir, 'config.json'), { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 }, resolved: fitResolved(s) });
   }
+  // new, or the settings this process runs with (--epochs, --backend may change on resume)
+  const config: FitRunConfig = { ...cfg, command: 'fit', fit: { ...s.fit, data: resolve(s.fit.data), dataSha256: s.data.sha256 } };
+  const configPath = join(dir, 'config.json');
+  writing(configPath, () => writeJsonAtomic(configPath, { ...config, resolved: fitResolved(s) }));
   const total = s.fit.epochs * trainer.batchesPerEpoch;
   const reporter = createReporter({
     total,
@@ -311,12 +313,7 @@ async function train(s: FitSession, f: FitFiles, opts: FitRunOptions): Promise<F
       trainingSeconds: f.trainedBefore + (performance.now() - loopStart) / 1000,
       backend: s.backend,
     };
-    const path = join(f.dir, 'checkpoint.json');
-    try {
-      saveCheckpoint(f.dir, { step: trainer.step, variables: getParameters(s.wf), optimizer: adam, rng: model, extra });
-    } catch (e) {
-      throw new Error(`cannot write ${path}: ${(e as Error).message}`);
-    }
+    writing(join(f.dir, 'checkpoint.json'), () => saveCheckpoint(f.dir, { step: trainer.step, variables: getParameters(s.wf), optimizer: adam, rng: model, extra }));
   };
   // the progress line shows the latest epoch's values (its own `step` is the reporter's)
   const shown = (rec: EpochRecord | undefined): ProgressRecord => {
@@ -330,8 +327,8 @@ async function train(s: FitSession, f: FitFiles, opts: FitRunOptions): Promise<F
       stop: () => opts.signal?.stop ?? false,
       onStep: (t) => f.reporter.update(t.step, { ...last, epoch: t.epoch + (t.batch > 0 ? 1 : 0) }),
       onEpoch: (rec) => {
-        f.metrics.append({ ...rec });
-        f.runLog.logger.info({ ...rec }, 'epoch');
+        writing(f.metrics.path, () => f.metrics.append({ ...rec }));
+        writing(f.runLog.path, () => f.runLog.logger.info({ ...rec }, 'epoch'));
         last = shown(rec);
         f.reporter.update(trainer.step, last);
         opts.onEpoch?.(rec);
@@ -394,9 +391,11 @@ async function writeSummary(s: FitSession, f: FitFiles, outcome: FitOutcome): Pr
     wall_seconds: f.wallBefore + (performance.now() - s.started) / 1000,
     ...(outcome.message ? { message: outcome.message } : {}),
   };
-  writeJsonAtomic(join(f.dir, 'summary.json'), summary);
+  const summaryPath = join(f.dir, 'summary.json');
+  writing(summaryPath, () => writeJsonAtomic(summaryPath, summary));
   const svg = await plotNll({ title: `NLL — ${parts.definition.name}, ${parts.lattice.describe()}, ${cfg.ansatz}, ${s.data.count} configurations`, history: trainer.history, entropy: summary.entropy });
-  writeFileAtomic(join(f.dir, 'nll.svg'), svg);
+  const svgPath = join(f.dir, 'nll.svg');
+  writing(svgPath, () => writeFileAtomic(svgPath, svg));
   f.runLog.logger.info({ summary }, 'fit finished');
   f.reporter.finish(fitSummaryLine(summary));
   return summary;

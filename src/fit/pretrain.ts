@@ -19,7 +19,7 @@ import type { ModelParts } from '../run/build.js';
 import type { ExperimentConfig } from '../run/experiment.js';
 import { MetricsWriter } from '../run/metrics.js';
 import { createReporter } from '../run/progress.js';
-import { writeFileAtomic } from '../run/run-dir.js';
+import { writeFileAtomic, writing } from '../run/run-dir.js';
 import { readConfigData, type ConfigData } from './data.js';
 import { plotNll } from './nll-plot.js';
 import { createTrainer } from './setup.js';
@@ -88,7 +88,7 @@ export async function runPretraining(ctx: PretrainContext): Promise<PretrainStat
       stop: ctx.stop,
       onStep: (t) => reporter.update(t.step, { ...last, epoch: t.epoch + (t.batch > 0 ? 1 : 0) }),
       onEpoch: (rec) => {
-        metrics!.append({ ...rec });
+        writing(metrics!.path, () => metrics!.append({ ...rec }));
         ctx.logger.info({ phase: 'pretrain', ...rec }, 'pre-training epoch');
         last = { epoch: rec.epoch, train_nll: rec.train_nll };
       },
@@ -98,7 +98,8 @@ export async function runPretraining(ctx: PretrainContext): Promise<PretrainStat
     const final = state(outcome !== 'interrupted');
     if (final.done) {
       const svg = await plotNll({ title: `Pre-training NLL — ${parts.definition.name}, ${parts.lattice.describe()}, ${cfg.ansatz}, ${ctx.data.count} configurations`, history: trainer.history });
-      writeFileAtomic(join(ctx.dir, 'nll.svg'), svg);
+      const svgPath = join(ctx.dir, 'nll.svg');
+      writing(svgPath, () => writeFileAtomic(svgPath, svg));
       const nll = trainer.history.at(-1)?.train_nll;
       const msg = `pre-training done: ${trainer.epoch} epochs, ${trainer.step} mini-batches, NLL ${typeof nll === 'number' ? nll.toFixed(5) : 'unknown'}, ${final.seconds.toFixed(1)} s; energy minimisation follows`;
       ctx.logger.info({ phase: 'pretrain', epochs: trainer.epoch, steps: trainer.step, train_nll: nll ?? null, seconds: final.seconds }, msg);

@@ -29,7 +29,7 @@ import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
 import { createReporter, type Reporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
-import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
+import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic, writing } from './run-dir.js';
 import { defaultWorkers, StepPool } from './step-pool.js';
 import { readPretrainData, runPretraining, type PretrainState } from '../fit/pretrain.js';
 import type { ConfigData } from '../fit/data.js';
@@ -349,15 +349,6 @@ export function resolvedSettings(s: Pick<Session, 'cfg' | 'backend' | 'parts' | 
     n_parameters: s.nParams,
     reference: s.reference,
   };
-}
-
-/** A failed write names the file (e.g. "cannot write runs/x/checkpoint.json: ENOSPC: no space left on device"). */
-function writing<T>(path: string, write: () => T): T {
-  try {
-    return write();
-  } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
-  }
 }
 
 /**
