@@ -70,3 +70,11 @@ export { prepareInitFrom, applyInitWeights, embedTopLeft, type InitRecord, type 
 export { planSchedule, openScheduleDir, readSchedulePlan, runSchedule, SCHEDULE_FILE_KEYS, type SchedulePlan, type ScheduleResult } from './run/schedule.js';
 export { fitLine, parseExtrapolationVariable, type LinearFit } from './run/extrapolate.js';
 export { writeFiniteSize, type FiniteSizeTable, type FiniteSizeRow } from './run/finite-size.js';
+
+export { uniqueGroundState, sampleGroundState, type GroundState, type GroundSamples } from './exact/ground-samples.js';
+export { readConfigData, parseConfigData, splitData, type ConfigData } from './fit/data.js';
+export { nllGradient, meanNll, logPartition, type WeightedConfigs } from './fit/nll.js';
+export { MetropolisModelTerm, ExactModelTerm, type ModelTerm } from './fit/model-term.js';
+export { NllTrainer, trainNll, type NllSettings, type EpochRecord } from './fit/trainer.js';
+export { distanceToState, knownState, type KnownState } from './fit/known-state.js';
+export { runFit, readFitConfig, type FitSettings, type FitSummary } from './fit/fit-run.js';

@@ -8,8 +8,10 @@ import {
   runComparison,
   type AnsatzEntry,
 } from '../compare/compare.js';
+import { existsSync, statSync } from 'node:fs';
 import { readExperimentFile } from '../run/experiment-file.js';
 import { OPTIONS, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
+import { readRunConfig } from '../run/runner.js';
 import { signalExitCode, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
@@ -20,7 +22,10 @@ const KEYS = (Object.keys(OPTIONS) as OptionKey[]).filter((k) => k !== 'ansatz')
 
 export function builder(y: Argv): Argv {
   return y
-    .positional('experiment', { type: 'string', describe: 'experiment file; its "ansatze" list gives each ansatz with its own settings' })
+    .positional('experiment', {
+      type: 'string',
+      describe: 'experiment file; its "ansatze" list gives each ansatz with its own settings. Or a run directory (of vmc run or vmc fit): its settings — model, lattice, ansatz, … — are the base',
+    })
     .options(yargsOptions(KEYS))
     .option('ansatz', { type: 'string', requiresArg: true, group: 'Ansatz:', describe: `comma list of ansätze, e.g. rnn,rbm,flow (overrides the file's list) [default: ${DEFAULT_ANSATZE.join(',')}]` })
     .options(sharedOptions(['quiet', 'json'], { quiet: 'here: the final table', json: 'here: compare.json' }))
@@ -29,10 +34,22 @@ export function builder(y: Argv): Argv {
     .example('$0 compare --model heisenberg --n 10 --sign marshall --magnetization 0 --budget-seconds 60 --steps 100000', 'one minute of training each');
 }
 
+/**
+ * The settings of an experiment file, or of a run directory's config.json (its experiment
+ * settings only: not where it was written, not what a fit or a comparison adds).
+ */
+function settingsSource(path: string): Partial<ExperimentConfig> & Record<string, unknown> {
+  if (!(existsSync(path) && statSync(path).isDirectory())) return readExperimentFile(path, { ansatze: checkAnsatzEntries });
+  const run = readRunConfig(path) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(OPTIONS)) if (key in run && key !== 'out' && run[key] !== undefined) out[key] = run[key];
+  return out as Partial<ExperimentConfig>;
+}
+
 export async function handler(argv: ArgumentsCamelCase): Promise<void> {
   const flags = flagsToSettings(argv, KEYS);
   const source = (argv.experiment as string | undefined) ?? 'flags';
-  const file = argv.experiment ? readExperimentFile(argv.experiment as string, { ansatze: checkAnsatzEntries }) : {};
+  const file = argv.experiment ? settingsSource(argv.experiment as string) : {};
   const { ansatze, ...base } = file as Partial<ExperimentConfig> & { ansatze?: AnsatzEntry[] };
   let entries: AnsatzEntry[];
   if (argv.ansatz !== undefined) entries = entriesFromList(String(argv.ansatz), ansatze);

@@ -8,12 +8,16 @@
  */
 import { totalmem } from 'node:os';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { buildModel } from '../run/build.js';
+import { buildModel, type ModelParts } from '../run/build.js';
 import { resolveExperiment } from '../run/experiment.js';
-import { referenceEnergy } from '../run/reference.js';
-import { formatBytes, formatSeconds, szLabel, type ExactPlan } from '../exact/index.js';
+import { exactOptions, referenceEnergy, type ReferenceEnergy, type ReferenceHooks } from '../run/reference.js';
+import { formatBytes, formatSeconds, planExact, szLabel, type ExactPlan } from '../exact/index.js';
+import { MAX_SAMPLED_SITES, sampleGroundState, uniqueGroundState } from '../exact/ground-samples.js';
+import { formatSamples } from '../measure/sample-file.js';
+import { writeFileAtomic } from '../run/run-dir.js';
+import { Rng } from '../rng.js';
 import { InputError } from '../errors.js';
-import { flagsToSettings, MODEL_KEYS, sharedOptions, yargsOptions } from './options.js';
+import { flagsToSettings, MODEL_KEYS, seedFlag, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'exact';
 export const describe = 'exact ground-state energy (free fermions or Lanczos)';
@@ -26,8 +30,23 @@ const QUIET_SECONDS = 2;
 export function builder(y: Argv): Argv {
   return y
     .options(yargsOptions(MODEL_KEYS))
-    // --backend and --seed do not apply: no tfjs, and the Lanczos start vector does not change E0
-    .options(sharedOptions(['quiet', 'json'], { quiet: 'here: the result line only', json: 'here: one JSON object' }))
+    // --backend does not apply (no tfjs); --seed only draws --samples (the Lanczos start vector does not change E0)
+    .options(
+      sharedOptions(['quiet', 'json', 'seed', 'out'], {
+        quiet: 'here: the result line only',
+        json: 'here: one JSON object',
+        seed: 'here: of the --samples draws [default: 1]',
+        out: 'here: the CSV file of --samples, written atomically [default: stdout, the result line then on stderr]',
+      }),
+    )
+    .option('samples', {
+      type: 'number',
+      requiresArg: true,
+      describe:
+        `draw this many exact Z-basis samples from |ψ0|² of the ground vector (N ≤ ${MAX_SAMPLED_SITES}; the ground state must be non-degenerate ` +
+        'in its sector) as the CSV of vmc sample: config (character s = bit of site s, 1 = up), log_abs_psi, phase',
+      group: 'Samples:',
+    })
     .option('max-memory', {
       type: 'number',
       requiresArg: true,
@@ -46,7 +65,8 @@ export function builder(y: Argv): Argv {
     .example('$0 exact --model tfim --n 20 --param h=1', 'open TFIM chain by free fermions')
     .example('$0 exact --model xxz --n 8 --param Delta=-2', 'lowest of the S^z sectors (here the fully polarised ones)')
     .example('$0 exact --model heisenberg --lattice square --lx 4 --ly 4 --bc periodic --magnetization 0', 'Lanczos in the S^z = 0 sector')
-    .example('$0 exact --model j1j2 --n 16 --bc periodic --param J2=0.5 --json', 'Majumdar–Ghosh point');
+    .example('$0 exact --model j1j2 --n 16 --bc periodic --param J2=0.5 --json', 'Majumdar–Ghosh point')
+    .example('$0 exact --model tfim --n 10 --param h=1 --samples 10000 --out data.csv', 'exact measurements to learn from (vmc fit data.csv)');
 }
 
 function sectorName(nSites: number, nUp: number | null): string {
@@ -82,13 +102,66 @@ export function handler(argv: ArgumentsCamelCase): void {
   if (Array.isArray(argv.maxMemory)) throw new InputError('given more than once', '--max-memory');
   const maxGib = argv.maxMemory === undefined ? DEFAULT_MAX_MEMORY_GIB : Number(argv.maxMemory);
   if (!(maxGib > 0)) throw new InputError('expected a positive number of GiB', '--max-memory');
+  const samples = sampleCount(argv);
+  if (samples === null && argv.out !== undefined) throw new InputError('--out is where the samples of --samples go; give --samples K', '--out');
   const parts = buildModel(cfg);
   const n = parts.lattice.nSites;
   const t0 = performance.now();
+  const hooks = solveHooks(n, maxGib, Boolean(argv.quiet), t0);
+  let ref: ReferenceEnergy;
+  if (samples === null) {
+    ref = referenceEnergy(cfg, parts, hooks);
+  } else {
+    if (argv.json && argv.out === undefined) throw new InputError('--json prints the result on stdout; give --out for the samples', '--out');
+    ref = writeGroundSamples(parts, samples, seedFlag(argv, 1), argv.out as string | undefined, hooks);
+  }
+  if (ref.energy === null) throw new InputError(ref.source ?? 'the system is too large for an exact solution');
+  const nUp = ref.nUp ?? null;
+  const result = {
+    energy: ref.energy,
+    energy_per_site: ref.energy / n,
+    gap: ref.gap,
+    method: ref.method,
+    n_sites: n,
+    sector_n_up: nUp,
+    sector_sz: nUp === null ? null : (2 * nUp - n) / 2,
+    ground_sectors_n_up: ref.groundSectors ?? null,
+    sector_choice: ref.sectorChoice ?? null,
+    seconds: (performance.now() - t0) / 1000,
+    ...(samples === null ? {} : { samples, out: (argv.out as string | undefined) ?? null }),
+  };
+  // with samples on stdout the result line goes to stderr
+  const stream = samples !== null && argv.out === undefined ? process.stderr : process.stdout;
+  if (argv.json) {
+    stream.write(JSON.stringify(result) + '\n');
+  } else {
+    const gap = ref.gap === null ? '' : `  gap ${ref.gap.toPrecision(10)}`;
+    const others = (ref.groundSectors ?? []).filter((k) => k !== nUp).map((k) => szLabel(n, k));
+    const sector = nUp === null ? '' : `  ${szLabel(n, nUp)}${others.length ? ` (degenerate with ${others.join(', ')})` : ''}`;
+    const how = ref.sectorChoice === 'all-sectors' ? ', lowest of the S^z sectors' : ref.sectorChoice === 'total-spin' ? ', S² conserved: one sector' : '';
+    const drawn = samples === null ? '' : `; ${samples} samples of |ψ0|² ${argv.out === undefined ? 'on stdout' : `written to ${String(argv.out)}`}`;
+    stream.write(
+      `${parts.definition.name} on ${parts.lattice.describe()}: E0 = ${ref.energy.toPrecision(14)}  ` +
+        `E0/N = ${(ref.energy / n).toPrecision(12)}${gap}${sector}  (${ref.method}${how}, ${result.seconds.toFixed(2)} s)${drawn}\n`,
+    );
+  }
+}
+
+/** --samples K: a positive integer, or null when not given. */
+function sampleCount(argv: ArgumentsCamelCase): number | null {
+  const v = argv.samples;
+  if (v === undefined) return null;
+  if (Array.isArray(v)) throw new InputError('given more than once', '--samples');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new InputError(`expected a positive integer, got ${String(v)}`, '--samples');
+  return v;
+}
+
+/** The plan check (memory) and the progress lines of a long solve. */
+function solveHooks(n: number, maxGib: number, quiet: boolean, t0: number): Required<ReferenceHooks> {
   let verbose = false;
   let lastProgress = t0;
   const elapsed = (): string => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  const ref = referenceEnergy(cfg, parts, {
+  return {
     onPlan: (plan) => {
       if (plan.memoryBytes > maxGib * 2 ** 30) {
         throw new InputError(
@@ -98,7 +171,7 @@ export function handler(argv: ArgumentsCamelCase): void {
           '--max-memory',
         );
       }
-      verbose = plan.seconds > QUIET_SECONDS && !argv.quiet;
+      verbose = plan.seconds > QUIET_SECONDS && !quiet;
       if (verbose) process.stderr.write(describePlan(plan, n));
     },
     onSector: (e) => {
@@ -115,31 +188,25 @@ export function handler(argv: ArgumentsCamelCase): void {
       const ritz = p.ritz.length > 0 ? `, E0 ≈ ${p.ritz[0].toPrecision(12)} (residual ${p.residuals[0].toExponential(1)})` : '';
       process.stderr.write(`vmc exact: ${sectorName(n, p.nUp)}: ${p.matvecs} Lanczos products${ritz}, ${elapsed()}\n`);
     },
-  });
-  if (ref.energy === null) throw new InputError(ref.source ?? 'the system is too large for an exact solution');
-  const nUp = ref.nUp ?? null;
-  const result = {
-    energy: ref.energy,
-    energy_per_site: ref.energy / n,
-    gap: ref.gap,
-    method: ref.method,
-    n_sites: n,
-    sector_n_up: nUp,
-    sector_sz: nUp === null ? null : (2 * nUp - n) / 2,
-    ground_sectors_n_up: ref.groundSectors ?? null,
-    sector_choice: ref.sectorChoice ?? null,
-    seconds: (performance.now() - t0) / 1000,
   };
-  if (argv.json) {
-    process.stdout.write(JSON.stringify(result) + '\n');
-  } else {
-    const gap = ref.gap === null ? '' : `  gap ${ref.gap.toPrecision(10)}`;
-    const others = (ref.groundSectors ?? []).filter((k) => k !== nUp).map((k) => szLabel(n, k));
-    const sector = nUp === null ? '' : `  ${szLabel(n, nUp)}${others.length ? ` (degenerate with ${others.join(', ')})` : ''}`;
-    const how = ref.sectorChoice === 'all-sectors' ? ', lowest of the S^z sectors' : ref.sectorChoice === 'total-spin' ? ', S² conserved: one sector' : '';
-    process.stdout.write(
-      `${parts.definition.name} on ${parts.lattice.describe()}: E0 = ${ref.energy.toPrecision(14)}  ` +
-        `E0/N = ${(ref.energy / n).toPrecision(12)}${gap}${sector}  (${ref.method}${how}, ${result.seconds.toFixed(2)} s)\n`,
-    );
-  }
+}
+
+/**
+ * --samples: the unique ground state (refused when degenerate), `count` draws from |ψ0|², written
+ * as vmc sample's CSV to `out` (or stdout); returns the energy as a reference.
+ */
+function writeGroundSamples(parts: ModelParts, count: number, seed: number, out: string | undefined, hooks: Required<ReferenceHooks>): ReferenceEnergy {
+  const opts = exactOptions(parts);
+  const n = parts.lattice.nSites;
+  if (n > MAX_SAMPLED_SITES) throw new InputError(`--samples draws from the ground vector, at most ${MAX_SAMPLED_SITES} sites; this lattice has ${n}`, '--samples');
+  const plan = planExact(parts.hamiltonian, parts.lattice, { ...opts, wantVector: true });
+  // a Lanczos vector is computed twice (the second start tells a degenerate level)
+  hooks.onPlan(plan.method === 'lanczos' ? { ...plan, seconds: 2 * plan.seconds } : plan);
+  const gs = uniqueGroundState(parts.hamiltonian, parts.lattice, { ...opts, onSector: hooks.onSector, onProgress: hooks.onProgress });
+  const drawn = sampleGroundState(gs, count, new Rng(`${seed}:exact-samples`));
+  const text = formatSamples(drawn.configs, count, n, drawn.logAbsPsi, drawn.phase, 'csv');
+  if (out === undefined) process.stdout.write(text);
+  else writeFileAtomic(out, text);
+  const r = gs.result;
+  return { energy: r.energy, method: r.method, gap: r.gap, nUp: r.nUp, sectorChoice: r.sectorChoice, groundSectors: r.groundSectors };
 }

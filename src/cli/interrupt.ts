@@ -53,3 +53,17 @@ export async function withInterrupt<T>(
     install(false);
   }
 }
+
+/**
+ * The exit of a long command whose work ended with `status`: diverged → exit code 1 and the
+ * message; interrupted → 130 / 143 and how to resume (`resume`, e.g. "vmc run --resume DIR").
+ */
+export function reportOutcome(status: string, message: string | undefined, resume: string, signal: Interrupt): void {
+  if (status === 'diverged') {
+    process.stderr.write(`vmc: ${message}\n`);
+    process.exitCode = 1;
+  } else if (status === 'interrupted') {
+    process.stderr.write(`vmc: interrupted; resume with: ${resume}\n`);
+    process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
+  }
+}

@@ -13,6 +13,7 @@ import { InputError } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import * as compare from './compare.js';
 import * as exact from './exact.js';
+import * as fit from './fit.js';
 import * as measure from './measure.js';
 import * as run from './run.js';
 import * as sample from './sample.js';
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
     .command(compare)
     .command(measure)
     .command(sample)
-    .demandCommand(1, 'name a command: run, exact, compare, measure, sample')
+    .command(fit)
+    .demandCommand(1, 'name a command: run, exact, compare, measure, sample, fit')
     .strict()
     .recommendCommands()
     .version(packageVersion())

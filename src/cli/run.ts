@@ -6,7 +6,7 @@ import { OPTIONS, resolveExperiment, type OptionKey } from '../run/experiment.js
 import { readRunConfig, runExperiment } from '../run/runner.js';
 import { isScheduleDir, SCHEDULE_FILE_KEYS } from '../run/schedule.js';
 import { runScheduleCommand } from './run-schedule.js';
-import { signalExitCode, withInterrupt } from './interrupt.js';
+import { reportOutcome, signalExitCode, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'run [experiment]';
@@ -47,6 +47,9 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       throw new InputError(`only --${RESUME_CHANGEABLE.join(', --')} can change when resuming (got --${extra.join(', --')})`, '--resume');
     }
     const previous = readRunConfig(resumeDir);
+    if ((previous as { command?: string }).command === 'fit') {
+      throw new InputError('this is a vmc fit run directory; continue it with vmc fit --resume', '--resume');
+    }
     config = { ...previous, ...flags };
   } else {
     const file = argv.experiment ? readExperimentFile(argv.experiment as string, SCHEDULE_FILE_KEYS) : {};
@@ -66,12 +69,6 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       tty: Boolean(process.stdout.isTTY) && !argv.json,
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
-    if (summary.status === 'diverged') {
-      process.stderr.write(`vmc: ${summary.message}\n`);
-      process.exitCode = 1;
-    } else if (summary.status === 'interrupted') {
-      process.stderr.write(`vmc: interrupted; resume with: vmc run --resume ${dir}\n`);
-      process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
-    }
+    reportOutcome(summary.status, summary.message, `vmc run --resume ${dir}`, signal);
   });
 }

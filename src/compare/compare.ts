@@ -23,7 +23,9 @@ import { runExperiment, type RunSummary } from '../run/runner.js';
 
 /** Settings an entry of the "ansatze" list may give: the ansatz and how it is sampled and optimised. */
 export const ENTRY_KEYS: OptionKey[] = (Object.keys(OPTIONS) as OptionKey[]).filter(
-  (k) => (OPTIONS[k].group === 'Ansatz:' || OPTIONS[k].group === 'Sampling and optimisation:') && !['steps', 'seed', 'eval-samples', 'budget-seconds'].includes(k),
+  (k) =>
+    (OPTIONS[k].group === 'Ansatz:' || OPTIONS[k].group === 'Sampling and optimisation:' || OPTIONS[k].group === 'Pre-training on data:') &&
+    !['steps', 'seed', 'eval-samples', 'budget-seconds'].includes(k),
 );
 
 export const DEFAULT_ANSATZE = ['rnn', 'rbm', 'flow'] as const;

@@ -103,6 +103,12 @@ export interface ExactResult {
   vectorIm?: Float64Array;
   /** basis states (bit patterns, site s = bit s) of the `vector` entries */
   basis?: Uint32Array;
+  /**
+   * levels within the degeneracy tolerance of E0 in the ground state's sector, where dense
+   * diagonalisation resolved them; null with Lanczos (one Krylov space holds one vector per
+   * distinct level) and free fermions
+   */
+  groundMultiplicity?: number | null;
 }
 
 export interface SectorEvent {
@@ -137,6 +143,8 @@ export interface ExactOptions {
   onProgress?: (info: { nUp: number | null; matvecs: number; restarts: number; ritz: number[]; residuals: number[] }) => void;
   /** called before and after each sector is solved */
   onSector?: (info: SectorEvent) => void;
+  /** seed of the Lanczos start vector (default 1); another seed tells a degenerate ground level by another ground vector */
+  lanczosSeed?: number;
 }
 
 export const DEFAULT_MAX_DIMENSION = 2 ** 25;
@@ -359,6 +367,8 @@ interface SectorOutcome {
   vim?: Float64Array;
   basis?: Basis;
   complex: boolean;
+  /** levels at E0 in this sector (dense diagonalisation only) */
+  multiplicity: number | null;
 }
 
 /** Ground level (and the next distinct one) of one sector. */
@@ -370,6 +380,7 @@ function solveSector(h: CompiledHamiltonian, s: PlannedSector, opts: ExactOption
   let gap: number | null;
   let vre: Float64Array | undefined;
   let vim: Float64Array | undefined;
+  let multiplicity: number | null = null;
   if (s.method === 'dense' && op.diagonalOnly) {
     // a diagonal operator: its diagonal is the spectrum
     let best = 0;
@@ -377,7 +388,11 @@ function solveSector(h: CompiledHamiltonian, s: PlannedSector, opts: ExactOption
     energy = op.diag[best];
     const thr = DEGENERACY_TOL * Math.max(1, Math.abs(energy));
     let next = Infinity;
-    for (let i = 0; i < op.dim; i++) if (op.diag[i] - energy > thr && op.diag[i] < next) next = op.diag[i];
+    multiplicity = 0;
+    for (let i = 0; i < op.dim; i++) {
+      if (op.diag[i] - energy > thr && op.diag[i] < next) next = op.diag[i];
+      else if (op.diag[i] - energy <= thr) multiplicity++;
+    }
     gap = next === Infinity ? null : next - energy;
     if (want) {
       vre = new Float64Array(op.dim);
@@ -389,6 +404,9 @@ function solveSector(h: CompiledHamiltonian, s: PlannedSector, opts: ExactOption
     const r = hermitianEigen(re, op.complex ? im : null, op.dim, want);
     energy = r.values[0];
     gap = gapFrom(r.values, energy);
+    const thr = DEGENERACY_TOL * Math.max(1, Math.abs(energy));
+    multiplicity = 0;
+    for (let i = 0; i < r.values.length && r.values[i] - energy <= thr; i++) multiplicity++;
     if (r.ground) {
       vre = r.ground.re;
       vim = r.ground.im;
@@ -401,6 +419,7 @@ function solveSector(h: CompiledHamiltonian, s: PlannedSector, opts: ExactOption
       degeneracyTol: DEGENERACY_TOL,
       krylov: krylovSize(op.dim, op.complex),
       wantVector: want,
+      seed: opts.lanczosSeed,
       onRestart: opts.onProgress ? (info) => opts.onProgress!({ nUp: s.nUp, ...info }) : undefined,
       onProduct: opts.onProgress ? (matvecs) => opts.onProgress!({ nUp: s.nUp, matvecs, restarts: -1, ritz: [], residuals: [] }) : undefined,
     });
@@ -424,7 +443,7 @@ function solveSector(h: CompiledHamiltonian, s: PlannedSector, opts: ExactOption
       }
     }
   }
-  return { energy, gap, e1: gap === null ? null : energy + gap, vre, vim, basis: want ? basis : undefined, complex: op.complex };
+  return { energy, gap, e1: gap === null ? null : energy + gap, vre, vim, basis: want ? basis : undefined, complex: op.complex, multiplicity };
 }
 
 export function exactGroundState(h: CompiledHamiltonian, lattice: Lattice, opts: ExactOptions = {}): ExactResult {
@@ -487,6 +506,7 @@ export function exactGroundState(h: CompiledHamiltonian, lattice: Lattice, opts:
     sectorChoice: p.sectorChoice,
     groundSectors: sector.nUp === null ? null : groundSectors,
     sectors: solved,
+    groundMultiplicity: ground.multiplicity,
   };
   if (opts.wantVector && ground.vre) {
     fixPhase(ground.vre, ground.complex ? ground.vim! : null);

@@ -23,6 +23,7 @@ const MODEL = 'Model and lattice:';
 const ANSATZ = 'Ansatz:';
 const SAMPLING = 'Sampling and optimisation:';
 const OUTPUT = 'Run and output:';
+const PRETRAIN = 'Pre-training on data:';
 
 /** Every experiment setting. Keys are the long flag names. */
 export const OPTIONS = {
@@ -71,6 +72,11 @@ export const OPTIONS = {
   'anneal-steps': { type: 'integer', group: SAMPLING, min: 1, describe: `annealing: N temperatures T_k = T0(1 − k/N), k = 0..N−1, after the warm-up [default: ${ANNEAL_DEFAULTS.levels}]` },
   'anneal-steps-per-t': { type: 'integer', group: SAMPLING, min: 1, describe: `annealing: training steps at each temperature [default: ${ANNEAL_DEFAULTS.stepsPerT}]; the schedule takes warm-up + N·K of the --steps, the rest run at T = 0` },
   workers: { type: 'integer', group: SAMPLING, min: 1, describe: 'threads per step: sampling, local energies and gradients on the main thread plus K−1 worker threads; the numbers do not depend on K [default: the available cores for exact-sampled ansätze with M·N ≥ 8000 on wasm, else 1]' },
+
+  pretrain: { type: 'string', group: PRETRAIN, describe: 'NLL pre-training on these configurations before the energy minimisation: the CSV of vmc exact --samples / vmc sample, or bit strings one a line (1 = up); logged in pretrain.csv, nll.svg' },
+  'pretrain-epochs': { type: 'integer', group: PRETRAIN, min: 1, default: 10, describe: 'epochs of NLL pre-training (with --pretrain)' },
+  'pretrain-batch-size': { type: 'integer', group: PRETRAIN, min: 1, default: 100, describe: 'rows per pre-training mini-batch' },
+  'pretrain-lr': { type: 'number', group: PRETRAIN, min: 0, default: 3e-3, describe: 'Adam learning rate of the pre-training (constant; its own Adam, not carried into the VMC optimizer)' },
 
   backend: { type: 'string', group: OUTPUT, default: 'auto', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'tfjs backend (auto: tensorflow where it was measured faster and it loads, else wasm; see README "Native backend")' },
   out: { type: 'string', group: OUTPUT, describe: 'run directory (default runs/<timestamp>-<model>-<ansatz>)' },
@@ -136,6 +142,11 @@ export interface ExperimentConfig {
   'anneal-steps-per-t'?: number;
   /** threads per step; undefined: chosen by `defaultWorkers` */
   workers?: number;
+  /** NLL pre-training data (a file), its epochs, mini-batch size and learning rate */
+  pretrain?: string;
+  'pretrain-epochs': number;
+  'pretrain-batch-size': number;
+  'pretrain-lr': number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   out?: string;
   'checkpoint-every': number;

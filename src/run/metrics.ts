@@ -84,6 +84,8 @@ export class MetricsWriter {
     readonly path: string,
     columns: string[] | null,
     fd: number,
+    /** the columns every row has, first in the file (default: a VMC run's) */
+    private readonly fixed: readonly string[] = METRICS_COLUMNS,
   ) {
     this.cols = columns;
     this.fd = fd;
@@ -100,9 +102,9 @@ export class MetricsWriter {
    * the fixed columns followed by that row's other keys, in their order (handy when extra
    * diagnostics, e.g. the sampler's acceptance, are only known once a step has run).
    */
-  static create(path: string, extraColumns?: readonly string[]): MetricsWriter {
+  static create(path: string, extraColumns?: readonly string[], fixed: readonly string[] = METRICS_COLUMNS): MetricsWriter {
     writeFileAtomic(path, '');
-    const w = new MetricsWriter(path, null, openSync(path, 'a'));
+    const w = new MetricsWriter(path, null, openSync(path, 'a'), fixed);
     if (extraColumns) w.writeHeader(extraColumns);
     return w;
   }
@@ -113,22 +115,27 @@ export class MetricsWriter {
    * The columns are those of the existing header. A missing or empty file (the run was stopped
    * before its first row) starts afresh, as `create(path)`.
    */
-  static resume(path: string, lastStep: number): MetricsWriter {
-    if (!existsSync(path) || readFileSync(path, 'utf8').trim() === '') return MetricsWriter.create(path);
+  static resume(path: string, lastStep: number, fixed: readonly string[] = METRICS_COLUMNS): MetricsWriter {
+    if (!existsSync(path) || readFileSync(path, 'utf8').trim() === '') return MetricsWriter.create(path, undefined, fixed);
     const table = readMetrics(path);
     const kept = table.rows.filter((r) => (r.step as number) <= lastStep);
     const text = [table.columns.join(','), ...kept.map((r) => table.columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
     writeFileAtomic(path, text);
-    return new MetricsWriter(path, table.columns, openSync(path, 'a'));
+    return new MetricsWriter(path, table.columns, openSync(path, 'a'), fixed);
   }
 
-  /** `resume(path, lastStep)` when lastStep is given, else `create(path, extraColumns)`. */
-  static open(path: string, options: { resumeStep?: number; extraColumns?: readonly string[] } = {}): MetricsWriter {
-    return options.resumeStep !== undefined ? MetricsWriter.resume(path, options.resumeStep) : MetricsWriter.create(path, options.extraColumns);
+  /**
+   * `resume(path, lastStep)` when lastStep is given, else `create(path, extraColumns)`; `fixed`:
+   * the columns every row has (default METRICS_COLUMNS, a VMC run's; the first must be "step").
+   */
+  static open(path: string, options: { resumeStep?: number; extraColumns?: readonly string[]; fixed?: readonly string[] } = {}): MetricsWriter {
+    return options.resumeStep !== undefined
+      ? MetricsWriter.resume(path, options.resumeStep, options.fixed)
+      : MetricsWriter.create(path, options.extraColumns, options.fixed);
   }
 
   private writeHeader(extraColumns: readonly string[]): void {
-    const columns = [...METRICS_COLUMNS, ...extraColumns];
+    const columns = [...this.fixed, ...extraColumns];
     const dup = columns.find((c, i) => columns.indexOf(c) !== i);
     if (dup) throw new Error(`metrics column "${dup}" declared twice`);
     const bad = columns.find((c) => !/^[A-Za-z0-9_]+$/.test(c));
@@ -138,10 +145,10 @@ export class MetricsWriter {
   }
 
   /** Append one row; it reaches the OS before this returns. Unknown keys are a programming error. */
-  append(row: MetricsRow): void {
+  append(row: MetricsRow | { step: number; [column: string]: MetricsValue }): void {
     if (this.fd === null) throw new Error(`metrics writer for ${this.path} is closed`);
     if (this.cols === null) {
-      this.writeHeader(Object.keys(row).filter((k) => !(METRICS_COLUMNS as readonly string[]).includes(k)));
+      this.writeHeader(Object.keys(row).filter((k) => !this.fixed.includes(k)));
     }
     const columns = this.cols!;
     for (const k of Object.keys(row)) {

@@ -10,8 +10,9 @@
  */
 
 export interface ProgressRecord {
-  energy: number;
-  energy_error: number;
+  /** a VMC step's energy; other work (NLL training) passes its own fields and a `describe` */
+  energy?: number;
+  energy_error?: number;
   /** If absent, computed from `exactEnergy` when that is known. */
   relative_error?: number | null;
   [field: string]: unknown;
@@ -47,6 +48,10 @@ export interface ReporterOptions {
   errStream?: OutStream;
   /** Milliseconds clock (tests). */
   now?: () => number;
+  /** TTY mode: the values shown for a record (default: energy ± error and the relative error) */
+  describe?: (record: ProgressRecord) => string;
+  /** TTY mode: what a step is called in the rate (default "step") */
+  unit?: string;
 }
 
 /** 1.2e-5, 0.0123, -25.10779 — compact but enough digits to watch convergence. */
@@ -67,7 +72,7 @@ export function formatDuration(seconds: number): string {
 
 function relativeError(record: ProgressRecord, exact: number | null | undefined): number | null {
   if (record.relative_error !== undefined && record.relative_error !== null) return record.relative_error;
-  if (exact === undefined || exact === null || exact === 0) return null;
+  if (exact === undefined || exact === null || exact === 0 || record.energy === undefined) return null;
   return Math.abs(record.energy - exact) / Math.abs(exact);
 }
 
@@ -108,11 +113,16 @@ export function createReporter(options: ReporterOptions): Reporter {
   function progressLine(step: number, record: ProgressRecord, stepsPerS: number): string {
     const rel = relativeError(record, options.exactEnergy);
     const eta = (total - step) / stepsPerS;
+    const values = options.describe
+      ? [options.describe(record)]
+      : [
+          `E = ${num(record.energy ?? NaN, 8)} ± ${num(record.energy_error ?? NaN, 2)}`,
+          ...(rel !== null ? [`rel ${Number.isFinite(rel) ? rel.toExponential(2) : String(rel)}`] : []),
+        ];
     const parts = [
       `${String(step).padStart(String(total).length)}/${total}`,
-      `E = ${num(record.energy, 8)} ± ${num(record.energy_error, 2)}`,
-      ...(rel !== null ? [`rel ${Number.isFinite(rel) ? rel.toExponential(2) : String(rel)}`] : []),
-      `${Number.isFinite(stepsPerS) ? num(stepsPerS, 3) : '--'} step/s`,
+      ...values,
+      `${Number.isFinite(stepsPerS) ? num(stepsPerS, 3) : '--'} ${options.unit ?? 'step'}/s`,
       `ETA ${step >= total ? '0s' : formatDuration(eta)}`,
     ];
     const text = parts.join('  ');

@@ -190,3 +190,12 @@ export function readJson(path: string, what: string): unknown {
     throw new InputError(`${what} is not valid JSON (${(e as Error).message})`, path);
   }
 }
+
+/** A failed write names the file (e.g. "cannot write runs/x/checkpoint.json: ENOSPC: no space left on device"). */
+export function writing<T>(path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}

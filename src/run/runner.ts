@@ -33,8 +33,10 @@ import { MetricsWriter } from './metrics.js';
 import { plotEnergy } from './plot.js';
 import { createReporter, type Reporter } from './progress.js';
 import { referenceEnergy, type ReferenceEnergy } from './reference.js';
-import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic } from './run-dir.js';
+import { createRunDir, readJson, removeTempFiles, writeFileAtomic, writeJsonAtomic, writing } from './run-dir.js';
 import { defaultWorkers, StepPool } from './step-pool.js';
+import { readPretrainData, runPretraining, type PretrainState } from '../fit/pretrain.js';
+import type { ConfigData } from '../fit/data.js';
 
 export type RunStatus = 'completed' | 'interrupted' | 'diverged';
 
@@ -108,6 +110,8 @@ interface Progress {
   trainingSeconds: number;
   /** the backend the checkpointed numbers were computed on */
   backend?: string;
+  /** the NLL pre-training phase (--pretrain), done or under way */
+  pretrain?: PretrainState;
 }
 
 /** Everything built from the settings: no file has been written yet. */
@@ -128,6 +132,8 @@ interface Session {
   reference: ReferenceEnergy;
   /** where the initial weights came from (--init-from), recorded in config.json */
   init?: InitRecord;
+  /** the configurations of --pretrain, read and checked before anything else happens */
+  pretrainData: ConfigData | null;
 }
 
 /** The open run directory and its writers. */
@@ -204,6 +210,7 @@ async function build(given: ExperimentConfig, holder: { current: Session | null 
   const anneal = annealSchedule(cfg);
   const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
   const parts = buildModel(cfg);
+  const pretrainData = cfg.pretrain !== undefined ? readPretrainData(cfg, parts) : null;
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1
   // worker threads; not given: as many as pay off (defaultWorkers)
   const threads = cfg.workers ?? defaultWorkers(cfg, parts.lattice.nSites, backend, samplerKind(cfg) === 'exact');
@@ -212,7 +219,7 @@ async function build(given: ExperimentConfig, holder: { current: Session | null 
   checkRunMemory(estimateRunMemory(cfg, parts.lattice.nSites, optimizerKind(cfg), groupOrder), memoryLimits(backend, threads));
   const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
   // filled in below; handed out now so that what is built is disposed even if a later part fails
-  const session = { cfg, started, backend, parts, wf } as Session;
+  const session = { cfg, started, backend, parts, wf, pretrainData } as Session;
   holder.current = session;
   if (init) applyInitWeights(wf, init.source, cfg.seed, networkSize(cfg, parts.lattice.nSites).layers);
   session.sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
@@ -237,7 +244,7 @@ class ReferenceTooLarge extends Error {}
  * skipped (the summary says why); one expected to take more than a few seconds says so on
  * stderr first (unless quiet), since the run waits for it before its first step.
  */
-function runReference(cfg: ExperimentConfig, parts: ModelParts, verbose: boolean): ReferenceEnergy {
+export function runReference(cfg: ExperimentConfig, parts: ModelParts, verbose: boolean): ReferenceEnergy {
   const limit = 0.75 * memoryLimits('cpu').host;
   try {
     return referenceEnergy(cfg, parts, {
@@ -314,6 +321,7 @@ function resume(s: Session, dir: string, warnings: string[]): { progress: Progre
     wallSeconds: saved?.wallSeconds ?? 0,
     trainingSeconds: saved?.trainingSeconds ?? saved?.wallSeconds ?? 0,
     backend: saved?.backend,
+    ...(saved?.pretrain ? { pretrain: saved.pretrain } : {}),
   };
   const config = readJson(join(dir, 'config.json'), 'run configuration') as ExperimentConfig & { resolved?: { backend?: string } };
   const before = progress.backend ?? config.resolved?.backend;
@@ -338,8 +346,11 @@ function restoreState(s: Session, ck: Checkpoint, path: string): void {
   s.driver.stepsDone = ck.step;
 }
 
-/** config.json's `resolved` block: versions, backend, model terms, ansatz, reference. */
-function resolvedSettings(s: Session): Record<string, unknown> {
+/**
+ * config.json's `resolved` block: versions, backend, model terms, ansatz, reference (of a VMC run,
+ * or of anything else that trains a run's wavefunction, e.g. vmc fit).
+ */
+export function resolvedSettings(s: Pick<Session, 'cfg' | 'backend' | 'parts' | 'wf' | 'nParams' | 'reference' | 'init'> & { sampler: { kind: string } }): Record<string, unknown> {
   return {
     vmc_version: packageVersion(),
     tfjs_version: tf.version.tfjs,
@@ -358,15 +369,6 @@ function resolvedSettings(s: Session): Record<string, unknown> {
   };
 }
 
-/** A failed write names the file (e.g. "cannot write runs/x/checkpoint.json: ENOSPC: no space left on device"). */
-function writing<T>(path: string, write: () => T): T {
-  try {
-    return write();
-  } catch (e) {
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
-  }
-}
-
 /**
  * Stage 3: the training loop, until --steps, the wall-clock budget (training time, counted
  * across resumes), a stop request, or divergence. Checkpoints every --checkpoint-every steps
@@ -382,6 +384,18 @@ async function train(s: Session, f: RunFiles, opts: RunOptions): Promise<Trainin
     const data = { step: driver.stepsDone, variables: driver.parameters(), optimizer: optimizer.getState(), rng: sampler.getState(), extra: progress };
     writing(join(f.dir, 'checkpoint.json'), () => saveCheckpoint(f.dir, data));
   };
+  if (s.pretrainData && !f.progress.pretrain?.done) {
+    // NLL pre-training first (fit/pretrain.ts); its state goes into the run's checkpoints
+    const state = await runPretraining({
+      cfg, parts: s.parts, wf: s.wf, data: s.pretrainData, dir: f.dir, logger: log, output: opts, state: f.progress.pretrain,
+      save: (p) => {
+        f.progress.pretrain = p;
+        checkpoint();
+      },
+      stop: () => opts.signal?.stop ?? false,
+    });
+    if (!state.done) return { status: 'interrupted', last: null };
+  }
   const budget = cfg['budget-seconds'];
   const outcome: TrainingOutcome = { status: 'completed', last: null };
   try {

@@ -34,7 +34,8 @@ test('every command lists the shared flags that apply to it in its --help', () =
     compare: ['quiet', 'json', 'backend', 'seed', 'out'],
     measure: ['quiet', 'json', 'backend', 'seed', 'out'],
     sample: ['quiet', 'json', 'backend', 'seed', 'out'],
-    exact: ['quiet', 'json'],
+    exact: ['quiet', 'json', 'seed', 'out'],
+    fit: ['quiet', 'json', 'backend', 'seed', 'out'],
   };
   const quietText = 'print only the final result';
   for (const [command, flags] of Object.entries(expected)) {
