@@ -2,8 +2,7 @@
  * Variational neural annealing, the physics: the temperature schedule, the gradient of the free
  * energy F = ⟨H⟩ − T·S (S = −Σ P log P from the normalised state) against finite differences of
  * F computed by enumeration for every autoregressive ansatz (and a symmetrised one), and the
- * driver's annealed step
- * against the exact gradient.
+ * driver's annealed step against the exact gradient.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
