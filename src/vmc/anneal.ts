@@ -48,7 +48,7 @@ export function annealLength(s: AnnealSchedule): number {
 export function checkAnnealable(wf: Wavefunction, sampler: Sampler): void {
   if (!wf.normalized) {
     throw new InputError(
-      `annealing needs a normalised wavefunction (the entropy S = −⟨log|ψ|²⟩ and the gradient of F = ⟨H⟩ − T·S assume Σ|ψ|² = 1); the ${wf.kind} ansatz is not normalised: use rnn, rnn2d, lru or flow`,
+      `annealing needs a normalised wavefunction (the entropy S = −⟨log|ψ|²⟩ and the gradient of F = ⟨H⟩ − T·S assume Σ|ψ|² = 1); this ${wf.kind} state is not: use rnn, rnn2d, lru or flow, with --symmetry only in its trivial sector (a non-trivial --symmetry-sector forbids some orbits)`,
       'anneal',
     );
   }

@@ -1,8 +1,8 @@
 /**
  * Variational neural annealing, the physics: the temperature schedule, the gradient of the free
  * energy F = ⟨H⟩ − T·S (S = −Σ P log P from the normalised state) against finite differences of
- * F computed by enumeration for every autoregressive ansatz, and the driver's annealed step
- * against the exact gradient.
+ * F computed by enumeration for every autoregressive ansatz (and a symmetrised one), and the
+ * driver's annealed step against the exact gradient.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,6 +87,7 @@ const ansatze: [string, Partial<ExperimentConfig>][] = [
   ['lru, complex', { ansatz: 'lru', n: 5 }],
   ['flow, complex', { ansatz: 'flow', n: 5, hidden: 8 }],
   ['rnn2d, complex, 2x2', { ansatz: 'rnn2d', lattice: 'square', lx: 2, ly: 2, bc: 'open', hidden: 4 }],
+  ['rnn, complex, averaged over translations and reflection', { ansatz: 'rnn', n: 5, symmetry: 'translation,reflection' }],
 ];
 
 for (const [name, over] of ansatze) {
