@@ -16,6 +16,7 @@ import * as exact from './exact.js';
 import * as measure from './measure.js';
 import * as run from './run.js';
 import * as sample from './sample.js';
+import * as sweep from './sweep.js';
 
 
 export function reportError(e: unknown): number {
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
     .command(compare)
     .command(measure)
     .command(sample)
-    .demandCommand(1, 'name a command: run, exact, compare, measure, sample')
+    .command(sweep)
+    .demandCommand(1, 'name a command: run, exact, compare, measure, sample, sweep')
     .strict()
     .recommendCommands()
     .version(packageVersion())
