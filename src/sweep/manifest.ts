@@ -186,6 +186,7 @@ export function derivePointState(files: RunFilesState, record: PointRecord | nul
   if (trained && (!measure || files.measured)) return { ...base, status: 'completed' };
   if (record?.status === 'failed') return { ...base, status: 'failed', message: record.message };
   if (files.summary === 'diverged') return { ...base, status: 'failed', message: files.summaryMessage ?? 'diverged' };
+  if (trained) return { ...base, status: 'pending' }; // measuring remains
   if (record?.status === 'running') {
     return { ...base, status: 'interrupted', message: `its ${record.executor === 'slurm' ? 'job' : 'process'} ended without recording an outcome (killed?)` };
   }

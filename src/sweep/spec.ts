@@ -252,6 +252,13 @@ function valueChecker(key: string, where: string): (v: unknown, at: string) => u
     const why = key === 'param' ? 'vary a model parameter as "param.NAME", e.g. "param.h"' : 'the sweep names every run\'s directory itself';
     throw new InputError(`${quote(key)} cannot vary (${why})`, where);
   }
+  if (key === 'model') {
+    // a relative model path: made absolute, as for the base (the runs may start elsewhere)
+    return (v, at) => {
+      const m = checkValue('model', v, at) as string;
+      return looksLikePath(m) ? resolve(m) : m;
+    };
+  }
   return (v, at) => checkValue(key as OptionKey, v, at);
 }
 

@@ -84,7 +84,7 @@ export interface SweepResult {
 
 // --- the manifest of a spec -----------------------------------------------------------------------
 
-function newManifest(spec: SweepSpec): Manifest {
+export function newManifest(spec: SweepSpec): Manifest {
   const now = new Date().toISOString();
   const base = { ...spec.base };
   delete base.out; // the sweep names every run's directory
@@ -109,7 +109,7 @@ function newManifest(spec: SweepSpec): Manifest {
 }
 
 /** The directory's manifest, checked against the spec (same points, same settings), or a new one. */
-function openManifest(dir: string, spec: SweepSpec | undefined): { manifest: Manifest; fresh: boolean } {
+export function openManifest(dir: string, spec: SweepSpec | undefined): { manifest: Manifest; fresh: boolean } {
   const exists = existsSync(paths.manifest(dir));
   if (!spec) return { manifest: readManifest(dir), fresh: false };
   const wanted = newManifest(spec);
