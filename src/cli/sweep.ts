@@ -185,8 +185,9 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
     }
     if (json) process.stdout.write(JSON.stringify(r) + '\n');
     else if (r.status !== 'submitted') process.stdout.write((say ? '\n' : '') + sweepText(r));
+    // 0 only when every point completed (or a SLURM job was left running by --no-wait / Ctrl-C)
     if (received) process.exitCode = signalExitCode(received);
-    else if (r.status === 'failed') process.exitCode = 1;
+    else if (r.status === 'failed' || r.status === 'interrupted') process.exitCode = 1;
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }

@@ -54,23 +54,30 @@ export interface ScriptOptions {
   resumes: (index: number) => boolean;
 }
 
+/** A path in an #SBATCH line: double-quoted when it has blanks (sbatch splits the line at them). */
+function sbatchPath(p: string): string {
+  if (/[\r\n"]/.test(p)) throw new InputError('a path for SLURM cannot contain line breaks or double quotes', p);
+  return /\s/.test(p) ? `"${p}"` : p;
+}
+
 /** The sbatch script of a submission. */
 export function sbatchScript(o: ScriptOptions): string {
   const s = o.settings;
+  const about = (o.manifest.description ?? '').replace(/\s+/g, ' ').trim();
   const array = arrayRanges(o.indices) + (s['max-parallel'] ? `%${s['max-parallel']}` : '');
   const lines = [
     '#!/bin/bash',
     `#SBATCH --job-name=${o.jobName.replace(/[^A-Za-z0-9._-]+/g, '_')}`,
     `#SBATCH --array=${array}`,
-    `#SBATCH --output=${paths.slurmLogs(o.dir)}/%A_%a.out`,
-    `#SBATCH --chdir=${o.cwd}`,
+    `#SBATCH --output=${sbatchPath(`${paths.slurmLogs(o.dir)}/%A_%a.out`)}`,
+    `#SBATCH --chdir=${sbatchPath(o.cwd)}`,
     `#SBATCH --cpus-per-task=${s['cpus-per-task'] ?? o.cpusPerTask}`,
     ...(s.partition ? [`#SBATCH --partition=${s.partition}`] : []),
     ...(s.time ? [`#SBATCH --time=${s.time}`] : []),
     ...(s.mem ? [`#SBATCH --mem=${s.mem}`] : []),
     ...(s.sbatch ?? []).map((opt) => `#SBATCH ${opt}`),
     '#',
-    `# vmc sweep ${o.dir}${o.manifest.description ? ` — ${o.manifest.description}` : ''}`,
+    `# vmc sweep ${o.dir.replace(/\s+/g, ' ')}${about ? ` — ${about.length > 100 ? `${about.slice(0, 99)}…` : about}` : ''}`,
     `# ${o.indices.length} of ${o.manifest.points.length} points; array index = point index. Each task runs`,
     '# `sweep-task DIR INDEX` (= `vmc sweep DIR --point INDEX`), which issues the point\'s vmc run',
     '# (resumed from its checkpoint if it has one) and records the outcome in DIR/points/<name>.status.json:',

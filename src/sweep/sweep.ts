@@ -255,7 +255,7 @@ interface Preflight {
  * Checks that every point to run makes a model (the checks `vmc run` does first) and how many
  * threads its run will use. A point that fails is recorded as failed with the reason.
  */
-async function preflight(dir: string, m: Manifest, indices: number[], record: boolean): Promise<Preflight> {
+async function preflight(dir: string, m: Manifest, indices: number[], record: boolean, executor: Executor): Promise<Preflight> {
   const { buildModel, samplerKind } = await import('../run/build.js');
   const { defaultWorkers } = await import('../run/step-pool.js');
   const configs: (ExperimentConfig | null)[] = m.points.map(() => null);
@@ -283,7 +283,7 @@ async function preflight(dir: string, m: Manifest, indices: number[], record: bo
       if (!(e instanceof InputError)) throw e;
       if (record) {
         const now = new Date().toISOString();
-        writeRecord(dir, p.name, { status: 'failed', phase: 'run', host: '', pid: 0, executor: 'local', started_at: now, ended_at: now, message: `settings: ${e.message}` });
+        writeRecord(dir, p.name, { status: 'failed', phase: 'run', host: '', pid: 0, executor, started_at: now, ended_at: now, message: `settings: ${e.message}` });
       }
       p.status = 'failed';
       p.message = `settings: ${e.message}`;
@@ -380,7 +380,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   let toRun = m.points.filter((_, i) => wanted(states[i]!)).map((p) => p.index);
 
   if (opts.dryRun) {
-    const pf = await preflight(dir, m, toRun, false);
+    const pf = await preflight(dir, m, toRun, false, executor);
     toRun = toRun.filter((i) => pf.configs[i] !== null);
     const plan = toRun.map((i) => ({
       index: i,
@@ -400,7 +400,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       const file = paths.experiment(dir, p.name);
       if (!existsSync(file)) writeJsonAtomic(file, p.settings);
     }
-    const pf = await preflight(dir, m, toRun, true);
+    const pf = await preflight(dir, m, toRun, true, executor);
     toRun = toRun.filter((i) => pf.configs[i] !== null);
     writeManifest(dir, m);
     const skipped = m.points.length - toRun.length;

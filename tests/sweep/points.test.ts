@@ -152,7 +152,7 @@ test('sbatch script: one array index per point, the SLURM settings, the extra li
   });
   const lines = script.split('\n');
   assert.equal(lines[0], '#!/bin/bash');
-  for (const l of ['#SBATCH --job-name=vmc-my_sweep', '#SBATCH --array=0-1,3%2', '#SBATCH --output=/data/my sweep/slurm/%A_%a.out', '#SBATCH --chdir=/home/me', '#SBATCH --cpus-per-task=1', '#SBATCH --partition=short', '#SBATCH --time=00:30:00', '#SBATCH --mem=2G', '#SBATCH --account=abc', 'module load nodejs']) {
+  for (const l of ['#SBATCH --job-name=vmc-my_sweep', '#SBATCH --array=0-1,3%2', '#SBATCH --output="/data/my sweep/slurm/%A_%a.out"', '#SBATCH --chdir=/home/me', '#SBATCH --cpus-per-task=1', '#SBATCH --partition=short', '#SBATCH --time=00:30:00', '#SBATCH --mem=2G', '#SBATCH --account=abc', 'module load nodejs']) {
     assert.ok(lines.includes(l), `missing line ${l}\n${script}`);
   }
   assert.ok(lines.some((l) => /^#\s+0 {2}vmc run '?\/data\/my sweep\/points\/000-seed=1_h=0\.5_steps=3\.json'? --out/.test(l)), script);
