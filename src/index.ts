@@ -70,3 +70,6 @@ export { prepareInitFrom, applyInitWeights, embedTopLeft, type InitRecord, type 
 export { planSchedule, openScheduleDir, readSchedulePlan, runSchedule, SCHEDULE_FILE_KEYS, type SchedulePlan, type ScheduleResult } from './run/schedule.js';
 export { fitLine, parseExtrapolationVariable, type LinearFit } from './run/extrapolate.js';
 export { writeFiniteSize, type FiniteSizeTable, type FiniteSizeRow } from './run/finite-size.js';
+
+export { readSweepFile, parseSweep, expandSweep, type SweepSpec, type SweepPoint } from './sweep/spec.js';
+export { runSweep, collectSweep, sweepStatusReport, runOnePoint, type SweepOptions, type SweepResult } from './sweep/sweep.js';
