@@ -159,6 +159,9 @@ function queues(m: Manifest): Map<string, Map<number, string> | null> {
   return out;
 }
 
+/** SLURM end states that stop a task without it being at fault: it is resumed by the next submission. */
+const STOPPED = new Set(['CANCELLED', 'TIMEOUT', 'PREEMPTED', 'REQUEUED', 'SUSPENDED']);
+
 const QUEUED = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SUSPENDED']);
 
 /**
@@ -203,8 +206,11 @@ export function refreshStates(dir: string, m: Manifest, opts: { measure?: boolea
         // the task left the queue without recording an outcome (or never started): what does SLURM say?
         const t = endedOf(job).get(p.index);
         if (t && t.state !== 'COMPLETED') {
+          // cancelled, out of time or preempted: resumable (a task that never started: still to run); else a failure
+          const stopped = STOPPED.has(t.state);
+          if (stopped && !rec) return { ...state, status: 'pending', message: `SLURM job ${job}_${p.index} ended ${t.state} before it started` };
           const failed: PointRecord = {
-            status: 'failed',
+            status: stopped ? 'interrupted' : 'failed',
             phase: rec?.phase ?? 'run',
             host: rec?.host ?? '',
             pid: rec?.pid ?? 0,
@@ -215,7 +221,7 @@ export function refreshStates(dir: string, m: Manifest, opts: { measure?: boolea
             message: `SLURM job ${job}_${p.index} ended ${t.state}${t.exit ? ` (exit ${t.exit})` : ''} without recording an outcome${slurmOutputTail(dir, job, p.index)}`,
           };
           if (opts.persist) writeRecord(dir, p.name, failed);
-          state = { ...state, status: 'failed', message: failed.message, record: failed };
+          state = { ...state, status: failed.status as 'failed' | 'interrupted', message: failed.message, record: failed };
         }
       }
     }

@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, derivePointState, paths, writeManifest, writeRecord, type PointRecord, type RunFilesState } from '../../src/sweep/manifest.js';
+import { acquireLock, derivePointState, paths, readRecord, writeManifest, writeRecord, type PointRecord, type RunFilesState } from '../../src/sweep/manifest.js';
 import { classifyExit, errorLine, pointCommands, recordExitCode } from '../../src/sweep/point.js';
 import { arrayRanges, sbatchScript, shellQuote } from '../../src/sweep/slurm.js';
 import { parseSweep } from '../../src/sweep/spec.js';
-import { newManifest, openManifest, runSweep } from '../../src/sweep/sweep.js';
+import { newManifest, openManifest, refreshStates, runSweep } from '../../src/sweep/sweep.js';
 
 const files = (over: Partial<RunFilesState> = {}): RunFilesState => ({ summary: null, checkpoint: false, measured: false, exists: false, ...over });
 const rec = (over: Partial<PointRecord>): PointRecord => ({ status: 'running', phase: 'run', host: 'h', pid: 1, executor: 'local', started_at: '2026-01-01T00:00:00Z', ...over });
@@ -159,4 +159,38 @@ test('sbatch script: one array index per point, the SLURM settings, the extra li
   assert.ok(lines.some((l) => l === '#     3  vmc run --resume /data/my sweep/003-seed=2_h=1_steps=6 --quiet'), script);
   assert.equal(lines.filter((l) => l.startsWith('#SBATCH')).length, 9);
   assert.equal(lines[lines.length - 2], `exec /usr/bin/node /opt/vmc/dist/src/cli/sweep-task.js '/data/my sweep' "$SLURM_ARRAY_TASK_ID"`);
+});
+
+test('SLURM states: a pending task is queued; a task that ended without a word is failed or interrupted as sacct says', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmc-sweep-slurmstate-'));
+  const spec = parseSweep(SWEEP, { file: 'S.json' });
+  const m = newManifest(spec);
+  m.slurm_jobs.push({ job_id: '77', submitted_at: '2026-01-01T00:00:00.000Z', indices: [0, 1, 2, 3], script: 'x' });
+  writeManifest(dir, m);
+  mkdirSync(paths.points(dir));
+  // 0 completed; 1 started and vanished (killed with its wrapper); 2 still pending; 3 cancelled before it started (then: as if it had started and hit its time limit)
+  mkdirSync(join(dir, m.points[0]!.name));
+  writeFileSync(join(dir, m.points[0]!.name, 'summary.json'), JSON.stringify({ status: 'completed' }));
+  writeRecord(dir, m.points[1]!.name, rec({ status: 'running', executor: 'slurm', slurm_job: '77_1', host: 'node7', started_at: '2026-01-01T00:01:00.000Z' }));
+  // stand-ins for SLURM's commands: squeue lists index 2 as pending; sacct has the ended tasks
+  const bin = mkdtempSync(join(tmpdir(), 'vmc-fake-slurm-'));
+  writeFileSync(join(bin, 'squeue'), '#!/bin/sh\necho "2 PENDING"\n', { mode: 0o755 });
+  writeFileSync(join(bin, 'sacct'), '#!/bin/sh\nprintf "77_0|COMPLETED|0:0\\n77_1|OUT_OF_MEMORY|0:125\\n77_3|CANCELLED by 0|0:0\\n"\n', { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    const states = refreshStates(dir, m, { persist: true });
+    assert.deepEqual(states.map((s) => s.status), ['completed', 'failed', 'queued', 'pending']);
+    assert.equal(states[1]!.message, 'SLURM job 77_1 ended OUT_OF_MEMORY (exit 0:125) without recording an outcome');
+    assert.equal(states[3]!.message, 'SLURM job 77_3 ended CANCELLED before it started');
+    writeRecord(dir, m.points[3]!.name, rec({ status: 'running', executor: 'slurm', slurm_job: '77_3', host: 'node7', started_at: '2026-01-01T00:01:00.000Z' }));
+    writeFileSync(join(bin, 'sacct'), '#!/bin/sh\nprintf "77_3|TIMEOUT|0:0\\n"\n', { mode: 0o755 });
+    const later = refreshStates(dir, m);
+    assert.equal(later[3]!.status, 'interrupted');
+    assert.match(later[3]!.message!, /^SLURM job 77_3 ended TIMEOUT/);
+    // persisted: the next look (e.g. after sacct has forgotten the job) says the same
+    assert.equal(readRecord(dir, m.points[1]!.name)!.status, 'failed');
+  } finally {
+    process.env.PATH = path;
+  }
 });
