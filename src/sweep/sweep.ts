@@ -160,7 +160,7 @@ function queues(m: Manifest): Map<string, Map<number, string> | null> {
 }
 
 /** SLURM end states that stop a task without it being at fault: it is resumed by the next submission. */
-const STOPPED = new Set(['CANCELLED', 'TIMEOUT', 'PREEMPTED', 'REQUEUED', 'SUSPENDED']);
+const STOPPED = new Set(['CANCELLED', 'TIMEOUT', 'PREEMPTED']);
 
 const QUEUED = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SUSPENDED']);
 
