@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { sweepStatusReport } from '../../src/sweep/sweep.js';
+import { collectSweep, sweepStatusReport } from '../../src/sweep/sweep.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vmc-sweep-e2e-'));
 const sweepFile = join(root, 'tiny.json');
@@ -148,6 +148,10 @@ test('local pool: a killed point fails alone, Ctrl-C leaves the sweep resumable,
   assert.equal(csv.length, 5);
   assert.equal(csv[0], 'index,name,seed,param.h,steps,status,energy,energy_error,energy_per_site,exact_energy,exact_method,relative_error,variance,v_score,steps_done,wall_seconds,message');
   localTable = tableWithoutWallTime(localDir);
+  // what vmc sweep --collect does, through the library: the same table again
+  const again = await collectSweep(localDir);
+  assert.equal(again.status, 'completed');
+  assert.equal(tableWithoutWallTime(localDir), localTable);
 });
 
 // --- a single-node SLURM cluster ------------------------------------------------------------------
