@@ -12,7 +12,7 @@
  * stopped after the test whatever happens. Where SLURM is not installed or cannot start, the
  * test is skipped with the reason (never passed).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { collectSweep, sweepStatusReport } from '../../src/sweep/sweep.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vmc-sweep-e2e-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 const sweepFile = join(root, 'tiny.json');
 // points: 000 (seed 1, h 0.5, 3 steps), 001 (seed 1, h 1, STEPS steps), 002, 003 (seed 2)
 const STEPS = 60;
