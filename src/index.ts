@@ -78,3 +78,5 @@ export { MetropolisModelTerm, ExactModelTerm, type ModelTerm } from './fit/model
 export { NllTrainer, trainNll, type NllSettings, type EpochRecord } from './fit/trainer.js';
 export { distanceToState, knownState, type KnownState } from './fit/known-state.js';
 export { runFit, readFitConfig, type FitSettings, type FitSummary } from './fit/fit-run.js';
+export { readSweepFile, parseSweep, expandSweep, type SweepSpec, type SweepPoint } from './sweep/spec.js';
+export { runSweep, collectSweep, sweepStatusReport, runOnePoint, type SweepOptions, type SweepResult } from './sweep/sweep.js';

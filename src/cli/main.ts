@@ -17,6 +17,7 @@ import * as fit from './fit.js';
 import * as measure from './measure.js';
 import * as run from './run.js';
 import * as sample from './sample.js';
+import * as sweep from './sweep.js';
 
 
 export function reportError(e: unknown): number {
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
     .command(measure)
     .command(sample)
     .command(fit)
-    .demandCommand(1, 'name a command: run, exact, compare, measure, sample, fit')
+    .command(sweep)
+    .demandCommand(1, 'name a command: run, exact, compare, measure, sample, fit, sweep')
     .strict()
     .recommendCommands()
     .version(packageVersion())

@@ -20,6 +20,7 @@ import { checkValue, OPTIONS, resolveExperiment, type ExperimentConfig, type Opt
 import { column, readMetrics, type MetricsTable } from '../run/metrics.js';
 import { createRunDir, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
 import { runExperiment, type RunSummary } from '../run/runner.js';
+import { vScore } from '../run/v-score.js';
 
 /** Settings an entry of the "ansatze" list may give: the ansatz and how it is sampled and optimised. */
 export const ENTRY_KEYS: OptionKey[] = (Object.keys(OPTIONS) as OptionKey[]).filter(
@@ -65,10 +66,7 @@ export function checkAnsatzEntries(value: unknown, where: string): AnsatzEntry[]
   });
 }
 
-/** V-score N·Var(E_loc)/E² (Wu et al. 2024): dimensionless, 0 for an eigenstate, comparable across sizes. */
-export function vScore(nSites: number, variance: number, energy: number): number {
-  return (nSites * variance) / (energy * energy);
-}
+export { vScore };
 
 /** "rnn,rbm,flow" → entries (taking an entry's settings from `fromFile` when its ansatz or label matches). */
 export function entriesFromList(list: string, fromFile: AnsatzEntry[] = []): AnsatzEntry[] {

@@ -18,10 +18,10 @@ import { measureMagnetization, type MagnetizationMeasurement } from './magnetiza
 import { measureRenyi, type RenyiMeasurement } from './renyi.js';
 import { drawSamples } from './samples.js';
 import { measureStructureFactor, type StructureFactorMeasurement } from './structure-factor.js';
+import { OBSERVABLES, type ObservableName } from './names.js';
 import type { MeasuredState } from './types.js';
 
-export const OBSERVABLES = ['energy', 'magnetization', 'correlations', 'structure-factor', 'renyi'] as const;
-export type ObservableName = (typeof OBSERVABLES)[number];
+export { OBSERVABLES, type ObservableName };
 
 export interface MeasureOptions {
   /** samples per replica */

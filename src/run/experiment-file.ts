@@ -38,6 +38,18 @@ export function readExperimentFile(path: string, extraKeys: Record<string, Extra
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new InputError('expected a JSON object of experiment settings', file);
   }
+  return checkExperimentSettings(data as Record<string, unknown>, file, extraKeys);
+}
+
+/**
+ * Validates an object of experiment settings (an experiment file's contents, or the inline base
+ * of a sweep file); `file` names it in errors. `extraKeys` as for readExperimentFile.
+ */
+export function checkExperimentSettings(
+  data: Record<string, unknown>,
+  file: string,
+  extraKeys: Record<string, ExtraKeyCheck> = {},
+): Partial<ExperimentConfig> & Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
     const extra = Object.prototype.hasOwnProperty.call(extraKeys, key) ? extraKeys[key] : undefined;

@@ -16,6 +16,8 @@ export interface Series {
   y: number[];
   /** Symmetric one-sigma error of each y (same length as y). */
   yErr?: number[];
+  /** A reference curve (e.g. the exact energy): a dashed line without points or error bars. */
+  curve?: boolean;
 }
 
 export interface HLine {
@@ -97,7 +99,8 @@ export function linesSpec(opts: PlotLinesOptions): TopLevelSpec {
   const points = opts.points ?? errorStyle === 'bars';
   const maxPoints = opts.maxPoints ?? 2000;
 
-  const rows = opts.series.flatMap((s) => rowsOf(s, logY, maxPoints));
+  const rows = opts.series.filter((s) => !s.curve).flatMap((s) => rowsOf(s, logY, maxPoints));
+  const curveRows = opts.series.filter((s) => s.curve).flatMap((s) => rowsOf({ ...s, yErr: undefined }, logY, maxPoints));
   const errRows = rows.filter((r) => r.lo !== undefined);
   const hlines = (opts.hlines ?? []).filter((h) => Number.isFinite(h.y) && (!logY || h.y > 0));
 
@@ -119,13 +122,13 @@ export function linesSpec(opts: PlotLinesOptions): TopLevelSpec {
   // With nothing to draw, fix placeholder domains so the axes still render (and say no NaN).
   const xScale = {
     ...(points ? { zero: false, nice: false, padding: 12 } : { zero: false, nice: true }),
-    ...(rows.length === 0 ? { domain: [0, 1] } : {}),
+    ...(rows.length === 0 && curveRows.length === 0 ? { domain: [0, 1] } : {}),
   };
   const xAxis = opts.integerX ? { format: 'd', tickMinStep: 1 } : {};
   const x = { field: 'x', type: 'quantitative' as const, title: opts.xLabel, scale: xScale, axis: xAxis };
   const yScale = {
     ...(logY ? { type: 'log' as const } : { zero: false }),
-    ...(rows.length === 0 && hlines.length === 0 ? { domain: logY ? [0.1, 1] : [0, 1] } : {}),
+    ...(rows.length === 0 && curveRows.length === 0 && hlines.length === 0 ? { domain: logY ? [0.1, 1] : [0, 1] } : {}),
   };
   const yAxis = logY ? { format: '.0e', tickCount: 8 } : {};
   const y = { field: 'y', type: 'quantitative' as const, title: opts.yLabel, scale: yScale, axis: yAxis };
@@ -149,6 +152,13 @@ export function linesSpec(opts: PlotLinesOptions): TopLevelSpec {
     mark: { type: 'line', strokeWidth: 1.6, point: points ? { filled: true, size: 30 } : false, clip: true },
     encoding: { x, y, color },
   });
+  if (curveRows.length > 0) {
+    layers.push({
+      data: { values: curveRows },
+      mark: { type: 'line', strokeWidth: 1.4, strokeDash: [6, 3], clip: true },
+      encoding: { x, y, color },
+    });
+  }
   if (hlines.length > 0) {
     layers.push({
       data: { values: hlines.map((h) => ({ series: h.name, y: h.y })) },
@@ -156,7 +166,7 @@ export function linesSpec(opts: PlotLinesOptions): TopLevelSpec {
       encoding: { y, color },
     });
   }
-  if (rows.length === 0) {
+  if (rows.length === 0 && curveRows.length === 0) {
     layers.push({
       data: { values: [{ note: 'no data' }] },
       mark: { type: 'text', fontSize: 14, color: '#888' },

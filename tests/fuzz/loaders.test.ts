@@ -33,7 +33,8 @@ const SEED = 20261201;
 
 function shipped(dir: string): { name: string; json: any }[] {
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    // sweep files (experiments/sweep-*.json) are not experiment files: tests/sweep/spec.test.ts checks their reader
+    .filter((f) => f.endsWith('.json') && !f.startsWith('sweep-'))
     .sort()
     .map((f) => ({ name: f, json: JSON.parse(readFileSync(join(dir, f), 'utf8')) }));
 }

@@ -102,3 +102,22 @@ test('helpers: energy, relative error, correlation, entropy', async () => {
   assertSvg(s);
   assert.ok(texts(s).includes('S₂ (nats)'));
 });
+
+test('plotLines: a curve series is a dashed line without points or error bars, in the legend', async () => {
+  const svg = await plotLines({
+    title: 'E/N against h',
+    xLabel: 'h',
+    yLabel: 'E/N',
+    series: [
+      { name: 'VMC', x: [0.5, 1], y: [-1.06, -1.27], yErr: [0.01, 0.01] },
+      { name: 'exact', x: [0.5, 0.75, 1], y: [-1.064, -1.14, -1.274], yErr: [5, 5, 5], curve: true },
+    ],
+    errorStyle: 'bars',
+  });
+  assertSvg(svg);
+  assert.ok(texts(svg).includes('exact'), 'the curve is in the legend');
+  assert.ok(/stroke-dasharray="6,3"/.test(svg), 'dashed curve drawn');
+  // error bars of the VMC series only (two rules), no points on the curve (the two of the VMC series)
+  assert.equal((svg.match(/aria-roledescription="rule mark"/g) ?? []).length, 2);
+  assert.equal((svg.match(/aria-roledescription="point"/g) ?? []).length, 2);
+});
