@@ -167,6 +167,8 @@ test('the playground in Chromium: 100 steps of the open TFIM chain N = 8, the ex
 
     await page.click('#reset');
     await until(page, "s.status === 'idle' && s.history.length === 0");
+    // the plot is redrawn in the next animation frame, which a loaded machine may delay
+    await until(page, "document.getElementById('energy-plot').dataset.points === '0'").catch(() => undefined);
     assert.equal(await dataset(page, 'energy-plot', 'points'), '0', 'Reset clears the plot');
     assert.equal(await page.isDisabled('#train'), false);
 
