@@ -103,7 +103,7 @@ for (const seed of seeds) {
       first_step_relative_error: Math.abs(energy[0] - exact) / Math.abs(exact),
       pretrain_final_nll: pre ? (column(pre, 'train_nll').at(-1) ?? null) : null,
     });
-    curves.push({ name: `seed ${seed}, ${pretrained ? `pre-trained (${pretrainEpochs} epochs on ${dataSamples} samples)` : 'plain VMC'}`, step: column(m, 'step'), relativeError: smooth });
+    curves.push({ name: `seed ${seed}, ${pretrained ? 'pre-trained' : 'plain VMC'}`, step: column(m, 'step'), relativeError: smooth });
     process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
   }
 }
@@ -121,7 +121,7 @@ writeFileSync(join(out, 'table.md'), table + '\n');
 writeFileSync(
   join(out, 'pretrain-gain.svg'),
   await plotRelativeError({
-    title: `${model} chain N = ${n} ${bc}${model === 'tfim' ? `, h = ${field}` : ''}: GRU H = ${hidden}, ${samples} samples a step — with and without NLL pre-training`,
+    title: `${model} chain N = ${n} ${bc}${model === 'tfim' ? `, h = ${field}` : ''}, GRU H = ${hidden}, ${samples} samples a step: plain, and after ${pretrainEpochs} epochs of NLL on ${dataSamples} exact samples`,
     yLabel: `|Ē − E0| / |E0|, Ē: ${window}-step trailing mean`,
     series: curves,
     hlines: [{ name: `target ${target}`, y: target }],
