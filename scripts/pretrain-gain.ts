@@ -24,7 +24,7 @@ import { formatSamples } from '../src/measure/sample-file.js';
 import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
 import { column, readMetrics } from '../src/run/metrics.js';
 import { plotRelativeError } from '../src/run/plot.js';
-import { runExperiment } from '../src/run/runner.js';
+import { readRunConfig, runExperiment } from '../src/run/runner.js';
 import { Rng } from '../src/rng.js';
 
 function arg(name: string, dflt: string): string {
@@ -82,10 +82,12 @@ for (const seed of seeds) {
       model, n, bc, param: params, hidden, steps, samples, seed, backend: 'wasm', workers: 1, 'eval-samples': 10000, out: dir,
       ...(pretrained ? { pretrain: data, 'pretrain-epochs': pretrainEpochs } : {}),
     };
-    const done = existsSync(join(dir, 'summary.json'));
+    // finished runs are read back; a run killed midway is resumed from its checkpoint
+    const done = existsSync(join(dir, 'summary.json')) && JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).status === 'completed';
+    const started = existsSync(join(dir, 'checkpoint.json'));
     const summary = done
       ? JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
-      : (await runExperiment({ config: resolveExperiment({}, settings), quiet: true, silent: true })).summary;
+      : (await runExperiment({ config: started ? readRunConfig(dir) : resolveExperiment({}, settings), resumeDir: started ? dir : undefined, quiet: true, silent: true })).summary;
     const m = readMetrics(join(dir, 'metrics.csv'));
     const energy = column(m, 'energy');
     const exact = summary.exact_energy as number;
