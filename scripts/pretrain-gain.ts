@@ -24,7 +24,7 @@ import { formatSamples } from '../src/measure/sample-file.js';
 import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
 import { column, readMetrics } from '../src/run/metrics.js';
 import { plotRelativeError } from '../src/run/plot.js';
-import { runExperiment } from '../src/run/runner.js';
+import { readRunConfig, runExperiment } from '../src/run/runner.js';
 import { Rng } from '../src/rng.js';
 
 function arg(name: string, dflt: string): string {
@@ -82,10 +82,12 @@ for (const seed of seeds) {
       model, n, bc, param: params, hidden, steps, samples, seed, backend: 'wasm', workers: 1, 'eval-samples': 10000, out: dir,
       ...(pretrained ? { pretrain: data, 'pretrain-epochs': pretrainEpochs } : {}),
     };
-    const done = existsSync(join(dir, 'summary.json'));
+    // finished runs are read back; a run killed midway is resumed from its checkpoint
+    const done = existsSync(join(dir, 'summary.json')) && JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).status === 'completed';
+    const started = existsSync(join(dir, 'checkpoint.json'));
     const summary = done
       ? JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
-      : (await runExperiment({ config: resolveExperiment({}, settings), quiet: true, silent: true })).summary;
+      : (await runExperiment({ config: started ? readRunConfig(dir) : resolveExperiment({}, settings), resumeDir: started ? dir : undefined, quiet: true, silent: true })).summary;
     const m = readMetrics(join(dir, 'metrics.csv'));
     const energy = column(m, 'energy');
     const exact = summary.exact_energy as number;
@@ -103,7 +105,7 @@ for (const seed of seeds) {
       first_step_relative_error: Math.abs(energy[0] - exact) / Math.abs(exact),
       pretrain_final_nll: pre ? (column(pre, 'train_nll').at(-1) ?? null) : null,
     });
-    curves.push({ name: `seed ${seed}, ${pretrained ? `pre-trained (${pretrainEpochs} epochs on ${dataSamples} samples)` : 'plain VMC'}`, step: column(m, 'step'), relativeError: smooth });
+    curves.push({ name: `seed ${seed}, ${pretrained ? 'pre-trained' : 'plain VMC'}`, step: column(m, 'step'), relativeError: smooth });
     process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
   }
 }
@@ -121,7 +123,7 @@ writeFileSync(join(out, 'table.md'), table + '\n');
 writeFileSync(
   join(out, 'pretrain-gain.svg'),
   await plotRelativeError({
-    title: `${model} chain N = ${n} ${bc}${model === 'tfim' ? `, h = ${field}` : ''}: GRU H = ${hidden}, ${samples} samples a step — with and without NLL pre-training`,
+    title: `${model} chain N = ${n} ${bc}${model === 'tfim' ? `, h = ${field}` : ''}, GRU H = ${hidden}, ${samples} samples a step: plain, and after ${pretrainEpochs} epochs of NLL on ${dataSamples} exact samples`,
     yLabel: `|Ē − E0| / |E0|, Ē: ${window}-step trailing mean`,
     series: curves,
     hlines: [{ name: `target ${target}`, y: target }],

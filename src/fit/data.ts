@@ -43,8 +43,8 @@ export interface DataExpectation {
   sitesFlag?: string;
 }
 
-/** Largest data file read, in bytes (10^7 configurations of 60 sites). */
-export const MAX_DATA_BYTES = 2 ** 30;
+/** Largest data file read, in bytes (5·10^6 rows of vmc sample's CSV for 20 sites; the text, its lines and the bits are held at once). */
+export const MAX_DATA_BYTES = 2 ** 28;
 
 export function readConfigData(path: string, expect: DataExpectation): ConfigData {
   const file = shown(path, 200);
@@ -87,8 +87,9 @@ export function parseConfigData(text: string, file: string, expect: DataExpectat
     start = first + 1;
   }
   const N = expect.nSites;
-  const bits: number[] = [];
-  const logs: number[] = [];
+  // at most one configuration a line: filled in place, trimmed at the end
+  const bits = new Uint8Array((lines.length - start) * N);
+  const logs = new Float64Array(logColumn >= 0 ? lines.length - start : 0);
   let count = 0;
   let firstLength = -1;
   let firstLine = 0;
@@ -116,7 +117,7 @@ export function parseConfigData(text: string, file: string, expect: DataExpectat
     for (let s = 0; s < N; s++) {
       const b = cell.charCodeAt(s) - 48;
       ups += b;
-      bits.push(b);
+      bits[count * N + s] = b;
     }
     if (expect.nUp !== null && ups !== expect.nUp) {
       throw new InputError(`${at}: ${ups} of ${N} spins up, but --magnetization fixes ${expect.nUp} up`, file);
@@ -124,7 +125,7 @@ export function parseConfigData(text: string, file: string, expect: DataExpectat
     if (logColumn >= 0) {
       const v = Number((cells[logColumn] ?? '').trim());
       if (!Number.isFinite(v)) throw new InputError(`${at}: log_abs_psi ${quote(cells[logColumn] ?? '')} is not a finite number`, file);
-      logs.push(v);
+      logs[count] = v;
     }
     count++;
   }
@@ -132,9 +133,9 @@ export function parseConfigData(text: string, file: string, expect: DataExpectat
   return {
     path: file,
     nSites: N,
-    configs: Uint8Array.from(bits),
+    configs: bits.slice(0, count * N),
     count,
-    logAbsPsi: logColumn >= 0 ? Float64Array.from(logs) : null,
+    logAbsPsi: logColumn >= 0 ? logs.slice(0, count) : null,
     format,
     sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
   };

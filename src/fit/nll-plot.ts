@@ -13,7 +13,7 @@ export function plotNll(opts: { title: string; history: EpochRecord[]; entropy?:
         ...(h.some((r) => r.validation_nll !== null) ? [{ name: 'held-out NLL', x: epoch, y: value('validation_nll') }] : []),
       ]
     : [{ name: 'held-out − training NLL (log Z unknown)', x: epoch, y: value('nll_gap') }];
-  const hlines = normalised && opts.entropy !== undefined && opts.entropy !== null ? [{ name: `entropy of the known state ${opts.entropy.toPrecision(6)}`, y: opts.entropy }] : [];
+  const hlines = normalised && opts.entropy !== undefined && opts.entropy !== null ? [{ name: `entropy H(P₀) ${opts.entropy.toFixed(4)}`, y: opts.entropy }] : [];
   return plotLines({
     title: opts.title,
     xLabel: 'epoch',

@@ -23,6 +23,7 @@ import { formatSamples } from '../../src/measure/sample-file.js';
 import { loadCheckpoint } from '../../src/run/checkpoint.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
 import { readMetrics } from '../../src/run/metrics.js';
+import { runExperiment } from '../../src/run/runner.js';
 import { Rng } from '../../src/rng.js';
 import { testBackend } from '../backend.js';
 
@@ -111,7 +112,7 @@ test('a fit stopped mid-epoch and resumed ends with the numbers of an uninterrup
   assert.deepEqual(readMetrics(join(dir, 'metrics.csv')).rows.map((r) => r.train_nll), readMetrics(join(tmp, 'whole', 'metrics.csv')).rows.map((r) => r.train_nll));
 });
 
-test('other commands take a fit run directory: vmc compare as its settings source; vmc run --resume refuses it', async () => {
+test('other commands take a fit run directory: vmc compare as its settings source, vmc run --init-from its weights; vmc run --resume refuses it', async () => {
   const dir = join(tmp, 'whole'); // the uninterrupted fit above: TFIM N = 6, rnn with 6 hidden units
   const r = spawnSync(
     process.execPath,
@@ -124,4 +125,16 @@ test('other commands take a fit run directory: vmc compare as its settings sourc
   assert.equal(cmp.configs.rnn.hidden, 6);
   assert.equal(cmp.rows[0].status, 'completed');
   await assert.rejects(runHandler({ resume: dir, _: [], $0: 'vmc' }), (e: Error) => e instanceof InputError && /vmc fit run directory; continue it with vmc fit --resume/.test(e.message));
+  // vmc run --init-from: VMC on a larger chain from the fitted weights, with the fit's Adam moments
+  const out = join(tmp, 'vmc-from-fit');
+  const run = await runExperiment({
+    config: config({ n: 8, 'init-from': dir, 'init-adam': 'carry', steps: 2, samples: 50, 'eval-samples': 100, out }),
+    quiet: true,
+    silent: true,
+  });
+  assert.equal(run.summary.status, 'completed');
+  const init = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).resolved.init_from;
+  assert.equal(init.source_n_sites, 6);
+  assert.equal(init.source_hidden, 6);
+  assert.equal(init.checkpoint_step, loadCheckpoint(dir).step);
 });
