@@ -33,6 +33,11 @@ export function buildLattice(cfg: ExperimentConfig): Lattice {
   }
 }
 
+/** Sites of the lattice `cfg` asks for, without building it (for the memory check before it). */
+export function latticeSites(cfg: ExperimentConfig): number {
+  return cfg.lattice === 'chain' ? cfg.n! : cfg.lx! * cfg.ly!;
+}
+
 export interface ModelParts {
   lattice: Lattice;
   definition: ModelDefinition;

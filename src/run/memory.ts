@@ -138,6 +138,7 @@ export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimiz
   // distinct samples of a step are at most the samples; the final estimate draws slices of
   // min(eval-samples, max(samples, 1000)) (runner)
   const batch = Math.max(cfg.samples, Math.min(cfg['eval-samples'], Math.max(cfg.samples, 1000)));
+  const sizeFlags = cfg.lattice === 'chain' ? ['--n'] : ['--lx', '--ly'];
   const parts: MemoryPart[] = [
     {
       what: `network weights and optimizer state (${P.toPrecision(3)} parameters)`,
@@ -152,10 +153,10 @@ export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimiz
       bytes: F32 * cfg.samples * groupOrder * net.activationsPerSample,
       kind: 'tensor',
       perThread: false,
-      lower: ['--samples', ...(groupOrder > 1 ? ['--symmetry'] : []), ...net.sizeFlags],
+      lower: ['--samples', ...(groupOrder > 1 ? ['--symmetry'] : []), ...net.sizeFlags, ...sizeFlags],
     },
     { what: 'one forward pass over a chunk of configurations', bytes: F32 * net.forwardChunk, kind: 'tensor', perThread: true, lower: net.sizeFlags },
-    { what: `configurations of a batch (${batch} samples)`, bytes: batch * nSites, kind: 'host', perThread: false, lower: ['--samples', '--eval-samples'] },
+    { what: `configurations of a batch (${batch} samples)`, bytes: batch * nSites, kind: 'host', perThread: false, lower: ['--samples', '--eval-samples', ...sizeFlags] },
   ];
   if (optimizer === 'sr') {
     parts.push({

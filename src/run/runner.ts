@@ -21,7 +21,7 @@ import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../v
 import { InThread, type StepThreads } from '../vmc/threads.js';
 import type { Optimizer } from '../vmc/optimizer.js';
 import { annealColumns, annealHistory, annealSchedule, annealPlot, type AnnealHistory } from './anneal.js';
-import { buildModel, buildOptimizer, buildSampler, buildWavefunction, networkSize, optimizerKind, samplerKind, type ModelParts } from './build.js';
+import { buildModel, buildOptimizer, buildSampler, buildWavefunction, latticeSites, networkSize, optimizerKind, samplerKind, type ModelParts } from './build.js';
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
 import { applyInitOptimizer, applyInitWeights, prepareInitFrom, type InitRecord } from './init-from.js';
@@ -209,6 +209,9 @@ async function build(given: ExperimentConfig, holder: { current: Session | null 
   const cfg = init ? init.config : given;
   const anneal = annealSchedule(cfg);
   const backend = await initBackend(cfg.backend, { ansatz: cfg.ansatz, samples: cfg.samples });
+  // a lattice too large to train is refused before its bonds and Hamiltonian are built
+  // (--n 1e9 spent a minute building them before the full check below)
+  checkRunMemory(estimateRunMemory(cfg, latticeSites(cfg), optimizerKind(cfg)), memoryLimits(backend, 1));
   const parts = buildModel(cfg);
   const pretrainData = cfg.pretrain !== undefined ? readPretrainData(cfg, parts) : null;
   // --workers K: each step's sampling, local energies and gradient on the main thread plus K−1

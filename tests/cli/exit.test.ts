@@ -1,7 +1,7 @@
 /**
  * Every error ends the process: the real CLI is spawned with settings that used to hang (an
  * output directory under /proc made Node's recursive mkdir spin for ever, deaf to SIGTERM;
- * --hidden 1e9 filled an 8 GB array for minutes before failing) and with a worker thread killed
+ * --hidden 1e9 filled an 8 GB array for minutes before failing; --n 1e9 built a billion bonds first) and with a worker thread killed
  * mid-run; each must exit non-zero with one line on stderr. The time bound is a hang guard, not a
  * timing test: generous, because start-up (tsx + tfjs) takes seconds on a shared machine.
  */
@@ -57,6 +57,11 @@ test('an output directory that cannot be made (/proc/…) is refused, not spun o
 test('a network that cannot fit (--hidden 1e9) is refused before it is allocated, naming the flag', async () => {
   const r = await vmcExit(['run', '--model', 'tfim', '--n', '10', '--hidden', '1e9', '--steps', '1', '--out', join(mkdtempSync(join(tmpdir(), 'vmc-exit-')), 'run')]);
   assertCleanFailure(r, 2, /^vmc: error: --hidden: the run needs at least .* GiB .*lower --hidden/);
+});
+
+test('a lattice that cannot fit (--n 1e9) is refused before its bonds and Hamiltonian are built', async () => {
+  const r = await vmcExit(['run', '--model', 'tfim', '--n', '1e9', '--steps', '1', '--out', join(mkdtempSync(join(tmpdir(), 'vmc-exit-')), 'run')]);
+  assertCleanFailure(r, 2, /^vmc: error: --samples: the run needs at least .* GiB .*lower .*or --n$/);
 });
 
 test('a worker thread killed mid-run is a clear error (exit 1), not a hang; the checkpoint written before stays valid', async () => {
