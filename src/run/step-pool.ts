@@ -6,7 +6,8 @@
  * - sampling: the shards of a batch are split into K contiguous groups (workers take the first
  *   groups, the main thread the last);
  * - local energies: the distinct configurations are split into K contiguous slices;
- * - gradients: the fixed gradient shards are split into K contiguous groups.
+ * - gradients (or SR's per-sample log-derivatives): the fixed gradient shards are split into K
+ *   contiguous groups.
  * Results come back in order, so the driver combines them exactly as on one thread (see
  * vmc/threads.ts: the numbers do not depend on K).
  *
@@ -30,7 +31,9 @@ import { Worker } from 'node:worker_threads';
 import { getParameters, setParameters, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sliceBounds, type SampleShard } from '../sampler/sampler.js';
+import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import type { GradientShard } from '../vmc/gradient.js';
+import type { DerivativeShard } from '../vmc/log-derivative-shards.js';
 import type { LocalEnergies } from '../vmc/local-energy.js';
 import { runTask, type StepThreads, type WorkerResult, type WorkerTask } from '../vmc/threads.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -81,7 +84,9 @@ export function resultBuffers(r: WorkerResult): ArrayBuffer[] {
         ? [r.energies.re, r.energies.im, r.energies.logPsi.logAmp, r.energies.logPsi.phase]
         : r.kind === 'gradients'
           ? r.gradients.flat()
-          : [];
+          : r.kind === 'logDerivatives'
+            ? r.derivatives.flatMap((o) => [o.re, o.im])
+            : [];
   // only whole, distinct buffers can be transferred
   const seen = new Set<ArrayBuffer>();
   for (const a of arrays) {
@@ -312,6 +317,14 @@ export class StepPool implements StepThreads {
     for (let k = 0; k < this.threads; k++) parts.push({ kind: 'gradients', shards: shards.slice(b[k], b[k + 1]) });
     const results = await this.spread(parts);
     return results.flatMap((r) => (r.kind === 'gradients' ? r.gradients : []));
+  }
+
+  async logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]> {
+    const b = sliceBounds(shards.length, this.threads);
+    const parts: WorkerTask[] = [];
+    for (let k = 0; k < this.threads; k++) parts.push({ kind: 'logDerivatives', shards: shards.slice(b[k], b[k + 1]) });
+    const results = await this.spread(parts);
+    return results.flatMap((r) => (r.kind === 'logDerivatives' ? r.derivatives : []));
   }
 
   /** Live tensors in each thread, workers first (leak checks). */

@@ -3,6 +3,7 @@
  * surrogate loss, then an Adam update). Stochastic reconfiguration implements the same contract.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { Adam, type AdamOptions, type AdamState } from './adam.js';
 import type { EnergyStats } from './estimator.js';
@@ -19,6 +20,8 @@ export interface StepContext {
   stats: EnergyStats;
   /** ∂⟨E⟩/∂θ computed by the driver (for optimizers with `usesEnergyGradient`); not disposed here */
   gradient?: tf.Tensor[];
+  /** O of the distinct samples computed by the driver (for optimizers with `usesLogDerivatives`) */
+  logDerivatives?: LogDerivatives;
 }
 
 export interface OptimizerTimings {
@@ -33,6 +36,11 @@ export interface Optimizer {
    * threads) and passes as `ctx.gradient`
    */
   readonly usesEnergyGradient: boolean;
+  /**
+   * true: the update needs the per-sample log-derivatives O of the distinct samples, which the
+   * driver computes (sharded, possibly on worker threads) and passes as `ctx.logDerivatives`
+   */
+  readonly usesLogDerivatives?: boolean;
   /** updates the wavefunction's variables in place; returns seconds spent */
   step(ctx: StepContext): OptimizerTimings;
   learningRate(): number;

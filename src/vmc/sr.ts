@@ -19,14 +19,29 @@
  *  - 'cg': conjugate gradient with matrix-free S·v = Xᵀ(Xv), 4·n·P per iteration, no P×P
  *    matrix; warm start from the previous direction. For large P.
  *  - 'auto': cholesky for P ≤ 1500, else cg.
+ *
+ * Sample space (minSR, Chen & Heyl, Nature Physics 20, 1476 (2024); for real parameters the
+ * stacked form of Rende et al., Commun. Phys. 7, 260 (2024)): with Y = [Xre; Xim] (the real and
+ * imaginary rows, 2n × P; n × P for a real ansatz) and e = sqrt(w)·[Re ΔE; Im ΔE], S = YᵀY and
+ * F = Yᵀe, so the push-through identity (YᵀY + λ)⁻¹Yᵀ = Yᵀ(YYᵀ + λ)⁻¹ gives
+ *   δ = Yᵀ (YYᵀ + λ I)⁻¹ e,
+ * the same δ as the parameter-space solve, at cost rows²·P instead of P³ (or CG iterations · 4nP):
+ * the choice when rows < P. The relative shift S + λ·diag(S) is the absolute one for the rescaled
+ * columns Z = Y·diag(S)^(−1/2): δ = diag(S)^(−1/2) Zᵀ (ZZᵀ + λ)⁻¹ e. T = YYᵀ is formed by one
+ * float32 tfjs matMul (the O(rows²·P) part; wasm runs it ~30× faster than float64 loops here);
+ * its float64 Cholesky factor then preconditions a conjugate-gradient solve of the float64 system
+ * (matrix-free products Y(Yᵀv)), which recovers full float64 accuracy in a few iterations.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
-import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/rbm.js';
+import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/log-derivatives.js';
 
 export type { LogDerivatives };
 
 export type SrSolver = 'cholesky' | 'cg' | 'auto';
+
+/** Where the linear system is solved: parameter space (P × P) or sample space (rows × rows, minSR). */
+export type SrSpace = 'parameter' | 'sample';
 
 export interface SrSolveOptions {
   diagShift: number;
@@ -37,8 +52,10 @@ export interface SrSolveOptions {
   cgTol?: number;
   /** CG: iteration cap (default 1000) */
   cgMaxIter?: number;
-  /** CG: initial guess (e.g. the previous direction) */
+  /** CG: initial guess (e.g. the previous direction; parameter space only) */
   x0?: Float64Array | null;
+  /** parameter space (default) or sample space (minSR); the same δ */
+  space?: SrSpace;
 }
 
 export interface SrSolution {
@@ -46,9 +63,10 @@ export interface SrSolution {
   /** F (half the energy gradient) */
   force: Float64Array;
   solver: 'cholesky' | 'cg';
-  /** CG iterations (0 for cholesky) */
+  space: SrSpace;
+  /** CG iterations (0 for cholesky; sample space: preconditioned CG iterations) */
   iterations: number;
-  /** relative residual ‖(S+λD)δ − F‖/‖F‖ */
+  /** relative residual ‖(S+λD)δ − F‖/‖F‖ (sample space: ‖(T+λ)y − e‖/‖e‖ of its system) */
   residual: number;
 }
 
@@ -65,86 +83,177 @@ export function srDirection(O: LogDerivatives, eloc: ComplexSeries, weights: Flo
 export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions): SrSolution {
   const P = O.nParams;
   const n = weights.length;
-  if (O.re.length !== n * P || O.im.length !== n * P) {
+  if (O.re.length !== n * P || (O.im.length !== n * P && O.im.length !== 0)) {
     throw new Error(`sr: O has ${O.re.length} entries, expected samples·nParams = ${n}·${P}`);
   }
   if (eloc.re.length !== n || eloc.im.length !== n) throw new Error(`sr: ${eloc.re.length} local energies for ${n} samples`);
   const lambda = opts.diagShift;
   if (!(lambda >= 0)) throw new Error(`sr: diagShift must be ≥ 0, got ${lambda}`);
-  let W = 0;
-  for (let s = 0; s < n; s++) W += weights[s];
-  if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
-
-  // means ⟨O⟩ and ⟨E⟩
-  const mRe = new Float64Array(P);
-  const mIm = new Float64Array(P);
-  let eRe = 0;
-  let eIm = 0;
-  for (let s = 0; s < n; s++) {
-    const w = weights[s] / W;
-    eRe += w * eloc.re[s];
-    eIm += w * eloc.im[s];
-    const r = s * P;
-    for (let k = 0; k < P; k++) {
-      mRe[k] += w * O.re[r + k];
-      mIm[k] += w * O.im[r + k];
-    }
-  }
-  // X = sqrt(w)(O − ⟨O⟩), stored parameter-major (X[k·n + s]: the products below run along
-  // contiguous samples); F = Σ_s sqrt(w) (ReΔE·Xre + ImΔE·Xim)
-  const Xre = new Float64Array(n * P);
-  const Xim = new Float64Array(n * P);
-  const F = new Float64Array(P);
-  for (let s = 0; s < n; s++) {
-    const sw = Math.sqrt(weights[s] / W);
-    const dr = sw * (eloc.re[s] - eRe);
-    const di = sw * (eloc.im[s] - eIm);
-    const r = s * P;
-    for (let k = 0; k < P; k++) {
-      const xr = sw * (O.re[r + k] - mRe[k]);
-      const xi = sw * (O.im[r + k] - mIm[k]);
-      Xre[k * n + s] = xr;
-      Xim[k * n + s] = xi;
-      F[k] += dr * xr + di * xi;
-    }
-  }
-  // diagonal of S (needed for the relative shift)
-  const D = new Float64Array(P);
-  if ((opts.diagShiftMode ?? 'absolute') === 'relative') {
-    for (let k = 0; k < P; k++) {
-      for (let s = 0; s < n; s++) D[k] += Xre[k * n + s] ** 2 + Xim[k * n + s] ** 2;
-    }
-    for (let k = 0; k < P; k++) D[k] = lambda * (D[k] + 1e-12);
-  } else if (opts.diagShiftMode === undefined || opts.diagShiftMode === 'absolute') {
-    D.fill(lambda);
-  } else {
-    throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
-  }
-
+  const space = opts.space ?? 'parameter';
+  if (space !== 'parameter' && space !== 'sample') throw new Error(`sr: unknown space "${String(space)}"`);
   const solver = opts.solver ?? 'auto';
-  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
   if (solver !== 'cholesky' && solver !== 'cg' && solver !== 'auto') throw new Error(`sr: unknown solver "${String(solver)}"`);
-
-  // a real ansatz has Im O = 0: skip the imaginary rows (halves the cost)
-  let anyIm = false;
-  for (let k = 0; k < n * P && !anyIm; k++) anyIm = Xim[k] !== 0;
-  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, anyIm ? Xim : null, n, P, D, v, out);
+  const mode = opts.diagShiftMode ?? 'absolute';
+  if (mode !== 'absolute' && mode !== 'relative') throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
+  const { Xre, Xim, F, eRe, eIm } = centred(O, eloc, weights);
+  // diagonal of S (needed for the relative shift)
+  let Sdiag: Float64Array | null = null;
+  if (mode === 'relative') {
+    Sdiag = new Float64Array(P);
+    for (let k = 0; k < P; k++) {
+      for (let s = 0; s < n; s++) Sdiag[k] += Xre[k * n + s] ** 2 + (Xim ? Xim[k * n + s] ** 2 : 0);
+    }
+    for (let k = 0; k < P; k++) Sdiag[k] += 1e-12;
+  }
   const fNorm = norm(F);
-  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', iterations: 0, residual: 0 };
+  if (space === 'sample') {
+    if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: 'cholesky', space, iterations: 0, residual: 0 };
+    const sol = sampleSpaceSolve(Xre, Xim, n, P, eRe, eIm, lambda, Sdiag, opts.cgTol ?? 1e-10, opts.cgMaxIter ?? 1000);
+    return { ...sol, force: F, solver: 'cholesky', space };
+  }
+  const D = new Float64Array(P);
+  if (Sdiag) for (let k = 0; k < P; k++) D[k] = lambda * Sdiag[k];
+  else D.fill(lambda);
+
+  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
+  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, Xim, n, P, D, v, out);
+  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', space, iterations: 0, residual: 0 };
 
   if (useChol) {
-    const S = gram(Xre, anyIm ? Xim : null, n, P);
+    const S = gram(Xre, Xim, n, P);
     for (let k = 0; k < P; k++) S[k * P + k] += D[k];
     const delta = choleskySolve(S, P, F);
     const tmp = new Float64Array(P);
     apply(delta, tmp);
     let rr = 0;
     for (let k = 0; k < P; k++) rr += (tmp[k] - F[k]) ** 2;
-    return { delta, force: F, solver: 'cholesky', iterations: 0, residual: Math.sqrt(rr) / fNorm };
+    return { delta, force: F, solver: 'cholesky', space, iterations: 0, residual: Math.sqrt(rr) / fNorm };
   }
 
   const cg = conjugateGradient(apply, F, opts.x0 ?? null, opts.cgTol ?? 1e-6, opts.cgMaxIter ?? 1000);
-  return { delta: cg.x, force: F, solver: 'cg', iterations: cg.iterations, residual: cg.residual };
+  return { delta: cg.x, force: F, solver: 'cg', space, iterations: cg.iterations, residual: cg.residual };
+}
+
+/**
+ * X = sqrt(w)(O − ⟨O⟩) (real and imaginary parts; Xim null when Im O ≡ 0 — a real ansatz skips
+ * the imaginary rows, halving the cost), stored parameter-major (X[k·n + s]: the products run
+ * along contiguous samples); e = sqrt(w)(E_loc − ⟨E⟩); F = Σ_s (e_re·Xre + e_im·Xim).
+ */
+function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array)
+  : { Xre: Float64Array; Xim: Float64Array | null; F: Float64Array; eRe: Float64Array; eIm: Float64Array } {
+  const P = O.nParams;
+  const n = weights.length;
+  let W = 0;
+  for (let s = 0; s < n; s++) W += weights[s];
+  if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
+  const hasIm = O.im.length > 0;
+  // means ⟨O⟩ and ⟨E⟩
+  const mRe = new Float64Array(P);
+  const mIm = new Float64Array(P);
+  let eMeanRe = 0;
+  let eMeanIm = 0;
+  for (let s = 0; s < n; s++) {
+    const w = weights[s] / W;
+    eMeanRe += w * eloc.re[s];
+    eMeanIm += w * eloc.im[s];
+    const r = s * P;
+    for (let k = 0; k < P; k++) {
+      mRe[k] += w * O.re[r + k];
+      if (hasIm) mIm[k] += w * O.im[r + k];
+    }
+  }
+  const Xre = new Float64Array(n * P);
+  let Xim: Float64Array | null = hasIm ? new Float64Array(n * P) : null;
+  const F = new Float64Array(P);
+  const eRe = new Float64Array(n);
+  const eIm = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const sw = Math.sqrt(weights[s] / W);
+    const dr = sw * (eloc.re[s] - eMeanRe);
+    const di = sw * (eloc.im[s] - eMeanIm);
+    eRe[s] = dr;
+    eIm[s] = di;
+    const r = s * P;
+    for (let k = 0; k < P; k++) {
+      const xr = sw * (O.re[r + k] - mRe[k]);
+      Xre[k * n + s] = xr;
+      if (Xim) {
+        const xi = sw * (O.im[r + k] - mIm[k]);
+        Xim[k * n + s] = xi;
+        F[k] += dr * xr + di * xi;
+      } else {
+        F[k] += dr * xr;
+      }
+    }
+  }
+  // an imaginary part that is all zero (e.g. an RBM with real parameters) is dropped as well
+  if (Xim) {
+    let anyIm = false;
+    for (let k = 0; k < n * P && !anyIm; k++) anyIm = Xim[k] !== 0;
+    if (!anyIm) Xim = null;
+  }
+  return { Xre, Xim, F, eRe, eIm };
+}
+
+/**
+ * minSR: δ = c ⊙ Zᵀ (ZZᵀ + λI)⁻¹ e with Z = Y·diag(c), c_k = 1 (absolute shift) or
+ * 1/sqrt(S_kk) (relative), Y = [Xre; Xim] (see the header). T = ZZᵀ in float32 by tfjs; its
+ * float64 Cholesky factor (of T + λI) preconditions CG on the float64 system.
+ */
+function sampleSpaceSolve(
+  Xre: Float64Array, Xim: Float64Array | null, n: number, P: number, eRe: Float64Array, eIm: Float64Array,
+  lambda: number, Sdiag: Float64Array | null, tol: number, maxIter: number,
+): { delta: Float64Array; iterations: number; residual: number } {
+  const R = Xim ? 2 * n : n;
+  const c = new Float64Array(P).fill(1);
+  if (Sdiag) for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sdiag[k]);
+  // Zᵀ as a float32 [P, R] matrix: row k = c_k·[Xre[k, :], Xim[k, :]]
+  const Zt = new Float32Array(P * R);
+  for (let k = 0; k < P; k++) {
+    for (let s = 0; s < n; s++) Zt[k * R + s] = c[k] * Xre[k * n + s];
+    if (Xim) for (let s = 0; s < n; s++) Zt[k * R + n + s] = c[k] * Xim[k * n + s];
+  }
+  const T32 = tf.tidy(() => {
+    const zt = tf.tensor2d(Zt, [P, R]);
+    return tf.matMul(tf.transpose(zt), zt);
+  });
+  const A = new Float64Array(T32.dataSync());
+  T32.dispose();
+  for (let r = 0; r < R; r++) A[r * R + r] += lambda;
+  choleskyFactor(A, R);
+  const e = new Float64Array(R);
+  e.set(eRe);
+  if (Xim) e.set(eIm, n);
+  // (ZZᵀ + λ) v in float64: u = Zᵀv (P), then Zu + λv
+  const u = new Float64Array(P);
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    for (let k = 0; k < P; k++) {
+      let a = 0;
+      const o = k * n;
+      for (let s = 0; s < n; s++) a += Xre[o + s] * v[s];
+      if (Xim) for (let s = 0; s < n; s++) a += Xim[o + s] * v[n + s];
+      u[k] = c[k] * c[k] * a;
+    }
+    for (let r = 0; r < R; r++) out[r] = lambda * v[r];
+    for (let k = 0; k < P; k++) {
+      const a = u[k];
+      const o = k * n;
+      for (let s = 0; s < n; s++) out[s] += Xre[o + s] * a;
+      if (Xim) for (let s = 0; s < n; s++) out[n + s] += Xim[o + s] * a;
+    }
+  };
+  const y0 = choleskyBackSolve(A, R, e);
+  const cg = conjugateGradient(apply, e, y0, tol, maxIter, (r, z) => z.set(choleskyBackSolve(A, R, r)));
+  const y = cg.x;
+  const delta = new Float64Array(P);
+  for (let k = 0; k < P; k++) {
+    let a = 0;
+    const o = k * n;
+    for (let s = 0; s < n; s++) a += Xre[o + s] * y[s];
+    if (Xim) for (let s = 0; s < n; s++) a += Xim[o + s] * y[n + s];
+    delta[k] = c[k] * c[k] * a;
+  }
+  return { delta, iterations: cg.iterations, residual: cg.residual };
 }
 
 /**
@@ -238,6 +347,12 @@ function norm(v: Float64Array): number {
 
 /** In-place Cholesky of the lower triangle of A (P×P row-major), then solves A x = b. */
 export function choleskySolve(A: Float64Array, P: number, b: Float64Array): Float64Array {
+  choleskyFactor(A, P);
+  return choleskyBackSolve(A, P, b);
+}
+
+/** In-place Cholesky factor L (lower triangle of A, P×P row-major; the upper triangle is not read). */
+export function choleskyFactor(A: Float64Array, P: number): void {
   for (let j = 0; j < P; j++) {
     const rj = j * P;
     let d = A[rj + j];
@@ -252,28 +367,37 @@ export function choleskySolve(A: Float64Array, P: number, b: Float64Array): Floa
       A[ri + j] = s / ljj;
     }
   }
+}
+
+/** x = (L Lᵀ)⁻¹ b for the factor L left by `choleskyFactor`. */
+export function choleskyBackSolve(L: Float64Array, P: number, b: Float64Array): Float64Array {
   const y = new Float64Array(P);
   for (let i = 0; i < P; i++) {
     const ri = i * P;
     let s = b[i];
-    for (let k = 0; k < i; k++) s -= A[ri + k] * y[k];
-    y[i] = s / A[ri + i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * y[k];
+    y[i] = s / L[ri + i];
   }
   const x = new Float64Array(P);
   for (let i = P - 1; i >= 0; i--) {
     let s = y[i];
-    for (let k = i + 1; k < P; k++) s -= A[k * P + i] * x[k];
-    x[i] = s / A[i * P + i];
+    for (let k = i + 1; k < P; k++) s -= L[k * P + i] * x[k];
+    x[i] = s / L[i * P + i];
   }
   return x;
 }
 
+/**
+ * Conjugate gradient for A x = b (A symmetric positive definite, as `apply`), optionally
+ * preconditioned (`precond(r, z)`: z = M⁻¹r); stops when ‖r‖ ≤ tol·‖b‖ or after maxIter.
+ */
 export function conjugateGradient(
   apply: (v: Float64Array, out: Float64Array) => void,
   b: Float64Array,
   x0: Float64Array | null,
   tol: number,
   maxIter: number,
+  precond?: (r: Float64Array, z: Float64Array) => void,
 ): { x: Float64Array; iterations: number; residual: number } {
   const P = b.length;
   const x = x0 && x0.length === P ? Float64Array.from(x0) : new Float64Array(P);
@@ -282,25 +406,40 @@ export function conjugateGradient(
   apply(x, Ap);
   for (let k = 0; k < P; k++) r[k] = b[k] - Ap[k];
   const bn = norm(b);
-  const p = Float64Array.from(r);
+  // without a preconditioner z is r itself (plain CG)
+  const z = precond ? new Float64Array(P) : r;
+  if (precond) precond(r, z);
+  const p = Float64Array.from(z);
   let rs = 0;
   for (let k = 0; k < P; k++) rs += r[k] * r[k];
+  let rz = rs;
+  if (precond) {
+    rz = 0;
+    for (let k = 0; k < P; k++) rz += r[k] * z[k];
+  }
   let it = 0;
   while (Math.sqrt(rs) > tol * bn && it < maxIter) {
     apply(p, Ap);
     let pAp = 0;
     for (let k = 0; k < P; k++) pAp += p[k] * Ap[k];
     if (!(pAp > 0)) break;
-    const alpha = rs / pAp;
+    const alpha = rz / pAp;
     let rsNew = 0;
     for (let k = 0; k < P; k++) {
       x[k] += alpha * p[k];
       r[k] -= alpha * Ap[k];
       rsNew += r[k] * r[k];
     }
-    const beta = rsNew / rs;
-    for (let k = 0; k < P; k++) p[k] = r[k] + beta * p[k];
+    let rzNew = rsNew;
+    if (precond) {
+      precond(r, z);
+      rzNew = 0;
+      for (let k = 0; k < P; k++) rzNew += r[k] * z[k];
+    }
+    const beta = rzNew / rz;
+    for (let k = 0; k < P; k++) p[k] = z[k] + beta * p[k];
     rs = rsNew;
+    rz = rzNew;
     it++;
   }
   return { x, iterations: it, residual: Math.sqrt(rs) / (bn || 1) };
@@ -364,8 +503,14 @@ export interface SrConfig {
   solver?: SrSolver;
   cgTol?: number;
   cgMaxIter?: number;
-  /** start CG from the previous direction (default true) */
+  /** start CG from the previous direction (default true; parameter space) */
   warmStart?: boolean;
+  /**
+   * 'parameter' (default): solve (S + λ)δ = F; 'sample': minSR, the same δ from the rows × rows
+   * system (cheaper when rows = samples (×2 for complex O) < parameters); 'auto': sample space
+   * when the step's rows are fewer than the parameters
+   */
+  space?: SrSpace | 'auto';
   /**
    * Optional cap on the size of an update in state space: the step η·δ moves ψ by about
    * η·sqrt(δᵀSδ) ≤ η·sqrt(δ·F) (Fubini–Study units); when that exceeds `maxStateStep` the step is
@@ -385,6 +530,7 @@ export interface SrState {
 export interface SrStepInfo {
   diagShift: number;
   solver: 'cholesky' | 'cg';
+  space: SrSpace;
   iterations: number;
   residual: number;
   /** ‖2F‖, the plain energy-gradient norm */
@@ -402,12 +548,16 @@ export interface SrStepContext {
   wf: Wavefunction;
   unique: { configs: Uint8Array; count: number; multiplicity: Float64Array };
   eloc: ComplexSeries;
+  /** O of the distinct samples, computed by the driver (sharded over its threads); else computed here */
+  logDerivatives?: LogDerivatives;
 }
 
 export class StochasticReconfiguration {
   readonly kind = 'sr';
-  /** SR needs the per-sample log-derivatives, which it computes itself on this thread */
+  /** SR needs the per-sample log-derivatives instead of the energy gradient */
   readonly usesEnergyGradient = false;
+  /** the driver computes them (in shards, on its threads) and passes them as `ctx.logDerivatives` */
+  readonly usesLogDerivatives = true;
   private t = 0;
   private last: Float64Array | null = null;
   lastInfo: SrStepInfo | null = null;
@@ -418,6 +568,8 @@ export class StochasticReconfiguration {
   ) {
     if (!(config.learningRate > 0)) throw new Error(`sr: learningRate must be > 0, got ${config.learningRate}`);
     if (!(config.diagShift >= 0)) throw new Error(`sr: diagShift must be ≥ 0, got ${config.diagShift}`);
+    const sp = config.space ?? 'parameter';
+    if (sp !== 'parameter' && sp !== 'sample' && sp !== 'auto') throw new Error(`sr: space must be parameter, sample or auto, got "${String(sp)}"`);
   }
 
   learningRate(): number {
@@ -433,7 +585,7 @@ export class StochasticReconfiguration {
   /** One SR update from (distinct) samples with multiplicities; returns seconds spent. */
   step(ctx: SrStepContext): { gradient: number; update: number } {
     const t0 = performance.now();
-    const O = logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
+    const O = ctx.logDerivatives ?? logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
     const delta = this.direction(O, ctx.eloc, ctx.unique.multiplicity);
     const t1 = performance.now();
     applyUpdate(ctx.wf, delta, -this.config.learningRate);
@@ -444,13 +596,15 @@ export class StochasticReconfiguration {
   /** Computes the SR direction for the current step and advances the schedule (no update). */
   direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Float64Array {
     const lambda = this.diagShift();
+    const space = this.space(O, weights.length);
     const sol = srSolve(O, eloc, weights, {
+      space,
       diagShift: lambda,
       diagShiftMode: this.config.diagShiftMode,
       solver: this.config.solver,
       cgTol: this.config.cgTol,
       cgMaxIter: this.config.cgMaxIter,
-      x0: this.config.warmStart === false ? null : this.last,
+      x0: this.config.warmStart === false || space === 'sample' ? null : this.last,
     });
     this.last = sol.delta;
     this.t++;
@@ -462,6 +616,7 @@ export class StochasticReconfiguration {
     this.lastInfo = {
       diagShift: lambda,
       solver: sol.solver,
+      space,
       iterations: sol.iterations,
       residual: sol.residual,
       gradNorm: 2 * norm(sol.force),
@@ -470,6 +625,14 @@ export class StochasticReconfiguration {
       scale,
     };
     return scale === 1 ? sol.delta : sol.delta.map((v) => v * scale);
+  }
+
+  /** The space this step's system is solved in: the configured one, or by size for 'auto'. */
+  space(O: LogDerivatives, samples: number): SrSpace {
+    const sp = this.config.space ?? 'parameter';
+    if (sp !== 'auto') return sp;
+    const rows = samples * (O.im.length > 0 ? 2 : 1);
+    return rows < O.nParams ? 'sample' : 'parameter';
   }
 
   getState(): SrState {
