@@ -180,7 +180,11 @@ export class Routing {
   /** Entries src..src+n−1 of slot `name` (of `size` entries per sample) to parameters dst..dst+n−1, times coef. */
   range(name: string, size: number, src: number, dst: number, n: number, coef = 1): this {
     if (src < 0 || src + n > size || dst < 0 || dst + n > this.nParams) throw new Error(`routing: run of ${name} out of range`);
-    this.slot(name, size).push(src, dst, n, coef);
+    const runs = this.slot(name, size);
+    const l = runs.length - 4;
+    // a run continuing the previous one (e.g. consecutive unmasked entries) extends it
+    if (l >= 0 && runs[l] + runs[l + 2] === src && runs[l + 1] + runs[l + 2] === dst && runs[l + 3] === coef) runs[l + 2] += n;
+    else runs.push(src, dst, n, coef);
     return this;
   }
 
@@ -232,9 +236,10 @@ export function variableOffsets(variables: readonly tf.Variable[]): number[] {
  * slot name), the pair (x, dy) of every use in `rec` and returns a zero gradient for the weight
  * (the reduction over the batch is the work being avoided); unregistered weights get the
  * ordinary gradients of `base`. The gradient with respect to x is the ordinary one, so the
- * backward pass continues through the network. Explicit transposes as in tf-ops.ts.
+ * backward pass continues through the network. Explicit transposes as in tf-ops.ts. `rows`: rows
+ * of the pass per sample (sample-major), e.g. N when every position of a configuration is a row.
  */
-export function recordingOps(base: Ops, rec: () => PerSampleGradients, slots: Map<number, string>): Ops {
+export function recordingOps(base: Ops, rec: () => PerSampleGradients, slots: Map<number, string>, rows = 1): Ops {
   const custom = (f: (...args: never[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] }) =>
     tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: tf.Tensor[]) => tf.Tensor;
   const product = (slot: string, withX: boolean) =>
@@ -243,7 +248,7 @@ export function recordingOps(base: Ops, rec: () => PerSampleGradients, slots: Ma
       return {
         value: tf.matMul(a as T2, b as T2),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          rec().outer(slot, saved[0] as T2, dy as T2);
+          rec().outer(slot, saved[0] as T2, dy as T2, rows);
           const dx = withX ? tf.matMul(dy as T2, tf.transpose(saved[1] as T2)) : tf.zerosLike(saved[0]);
           return [dx, tf.zerosLike(saved[1])];
         },
@@ -255,8 +260,8 @@ export function recordingOps(base: Ops, rec: () => PerSampleGradients, slots: Ma
       return {
         value: tf.fused.matMul({ a: x as T2, b: w as T2, bias: b }),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          rec().outer(wSlot, saved[0] as T2, dy as T2);
-          if (bSlot) rec().sum(bSlot, dy as T2);
+          rec().outer(wSlot, saved[0] as T2, dy as T2, rows);
+          if (bSlot) rec().sum(bSlot, dy as T2, rows);
           return [tf.matMul(dy as T2, tf.transpose(saved[1] as T2)), tf.zerosLike(saved[1]), tf.zerosLike(saved[2])];
         },
       };
@@ -278,6 +283,24 @@ export function recordingOps(base: Ops, rec: () => PerSampleGradients, slots: Ma
       return affine(s, sb)(x, w, b) as T2;
     },
   };
+}
+
+/**
+ * x ⊙ d for a weight row d [1, H] whose backward pass records (x, dy) in `rec` under `slot`
+ * (per-sample gradient Σ_rows x ⊙ dy) and returns a zero gradient for d.
+ */
+export function recordingDiag(rec: () => PerSampleGradients, slot: string, rows = 1): (x: T2, d: T2) => T2 {
+  const f = (x: tf.Tensor, d: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, d]);
+    return {
+      value: tf.mul(x, d),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        rec().diag(slot, saved[0] as T2, dy as T2, rows);
+        return [tf.mul(dy, saved[1]), tf.zerosLike(saved[1])];
+      },
+    };
+  };
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: T2, d: T2) => T2;
 }
 
 /** Samples per chunk of a per-sample pass: about 2^22 float32 values of O per chunk. */

@@ -53,7 +53,7 @@ import {
 import {
   checkNUp, checkPath,
   appendParentRows, BIG, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
-  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
+  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, routeHead, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
 
@@ -828,16 +828,7 @@ class RnnWavefunction implements Wavefunction {
       v += 9;
     }
     // head variables: Wo [H,2], bo [2], then Wp [H,2], bp [2]
-    for (let i = 0; i < H; i++) {
-      r.entry('wd', H, i, off[v] + 2 * i, -1);
-      r.entry('wd', H, i, off[v] + 2 * i + 1, 1);
-    }
-    r.entry('bd', 1, 0, off[v + 1], -1);
-    r.entry('bd', 1, 0, off[v + 1] + 1, 1);
-    if (this.opts.complex) {
-      r.range('wp', 2 * H, 0, off[v + 2], 2 * H);
-      r.range('bp', 2, 0, off[v + 3], 2);
-    }
+    routeHead(r, H, off[v], off[v + 1], this.opts.complex ? { oWp: off[v + 2], obp: off[v + 3] } : null);
     return r;
   }
 
