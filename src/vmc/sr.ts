@@ -27,14 +27,17 @@
  *   δ = Yᵀ (YYᵀ + λ I)⁻¹ e,
  * the same δ as the parameter-space solve, at cost rows²·P instead of P³ (or CG iterations · 4nP):
  * the choice when rows < P. The relative shift S + λ·diag(S) is the absolute one for the rescaled
- * columns Z = Y·diag(S)^(−1/2): δ = diag(S)^(−1/2) Zᵀ (ZZᵀ + λ)⁻¹ e. T = YYᵀ is formed by one
- * float32 tfjs matMul (the O(rows²·P) part; wasm runs it ~30× faster than float64 loops here);
+ * columns Z = Y·diag(S)^(−1/2): δ = diag(S)^(−1/2) Zᵀ (ZZᵀ + λ)⁻¹ e. T = YYᵀ is formed by
+ * float32 tfjs matMuls of row blocks, lower block triangle only (the O(rows²·P) part; measured on
+ * the loaded 2-core machine, rows = 1000, P = 8000: 1.7 s as one wasm matMul, ~11 s estimated
+ * for plain float64 loops);
  * its float64 Cholesky factor then preconditions a conjugate-gradient solve of the float64 system
  * (matrix-free products Y(Yᵀv)), which recovers full float64 accuracy in a few iterations.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/log-derivatives.js';
+import { sliceBounds } from '../sampler/sampler.js';
 
 export type { LogDerivatives };
 
@@ -95,13 +98,15 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
   if (solver !== 'cholesky' && solver !== 'cg' && solver !== 'auto') throw new Error(`sr: unknown solver "${String(solver)}"`);
   const mode = opts.diagShiftMode ?? 'absolute';
   if (mode !== 'absolute' && mode !== 'relative') throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
-  const { Xre, Xim, F, eRe, eIm } = centred(O, eloc, weights);
+  const sampleMajor = space === 'sample';
+  const { Xre, Xim, F, eRe, eIm } = centred(O, eloc, weights, sampleMajor);
   // diagonal of S (needed for the relative shift)
   let Sdiag: Float64Array | null = null;
   if (mode === 'relative') {
     Sdiag = new Float64Array(P);
+    const at = sampleMajor ? (k: number, s: number) => s * P + k : (k: number, s: number) => k * n + s;
     for (let k = 0; k < P; k++) {
-      for (let s = 0; s < n; s++) Sdiag[k] += Xre[k * n + s] ** 2 + (Xim ? Xim[k * n + s] ** 2 : 0);
+      for (let s = 0; s < n; s++) Sdiag[k] += Xre[at(k, s)] ** 2 + (Xim ? Xim[at(k, s)] ** 2 : 0);
     }
     for (let k = 0; k < P; k++) Sdiag[k] += 1e-12;
   }
@@ -136,10 +141,11 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
 
 /**
  * X = sqrt(w)(O − ⟨O⟩) (real and imaginary parts; Xim null when Im O ≡ 0 — a real ansatz skips
- * the imaginary rows, halving the cost), stored parameter-major (X[k·n + s]: the products run
- * along contiguous samples); e = sqrt(w)(E_loc − ⟨E⟩); F = Σ_s (e_re·Xre + e_im·Xim).
+ * the imaginary rows, halving the cost), stored parameter-major (X[k·n + s]: the parameter-space
+ * products run along contiguous samples) or, for the sample-space solve, sample-major
+ * (X[s·P + k], as O); e = sqrt(w)(E_loc − ⟨E⟩); F = Σ_s (e_re·Xre + e_im·Xim).
  */
-function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array)
+function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, sampleMajor: boolean)
   : { Xre: Float64Array; Xim: Float64Array | null; F: Float64Array; eRe: Float64Array; eIm: Float64Array } {
   const P = O.nParams;
   const n = weights.length;
@@ -175,11 +181,12 @@ function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array)
     eIm[s] = di;
     const r = s * P;
     for (let k = 0; k < P; k++) {
+      const at = sampleMajor ? r + k : k * n + s;
       const xr = sw * (O.re[r + k] - mRe[k]);
-      Xre[k * n + s] = xr;
+      Xre[at] = xr;
       if (Xim) {
         const xi = sw * (O.im[r + k] - mIm[k]);
-        Xim[k * n + s] = xi;
+        Xim[at] = xi;
         F[k] += dr * xr + di * xi;
       } else {
         F[k] += dr * xr;
@@ -197,8 +204,9 @@ function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array)
 
 /**
  * minSR: δ = c ⊙ Zᵀ (ZZᵀ + λI)⁻¹ e with Z = Y·diag(c), c_k = 1 (absolute shift) or
- * 1/sqrt(S_kk) (relative), Y = [Xre; Xim] (see the header). T = ZZᵀ in float32 by tfjs; its
- * float64 Cholesky factor (of T + λI) preconditions CG on the float64 system.
+ * 1/sqrt(S_kk) (relative), Y = [Xre; Xim] sample-major (see the header). T = ZZᵀ in float32 by
+ * tfjs (`sampleGram`); its float64 Cholesky factor (of T + λI) preconditions CG on the float64
+ * system.
  */
 function sampleSpaceSolve(
   Xre: Float64Array, Xim: Float64Array | null, n: number, P: number, eRe: Float64Array, eIm: Float64Array,
@@ -207,53 +215,83 @@ function sampleSpaceSolve(
   const R = Xim ? 2 * n : n;
   const c = new Float64Array(P).fill(1);
   if (Sdiag) for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sdiag[k]);
-  // Zᵀ as a float32 [P, R] matrix: row k = c_k·[Xre[k, :], Xim[k, :]]
-  const Zt = new Float32Array(P * R);
-  for (let k = 0; k < P; k++) {
-    for (let s = 0; s < n; s++) Zt[k * R + s] = c[k] * Xre[k * n + s];
-    if (Xim) for (let s = 0; s < n; s++) Zt[k * R + n + s] = c[k] * Xim[k * n + s];
+  // Z as float32 [R, P]: rows c ⊙ Xre[s, :], then c ⊙ Xim[s, :]
+  const Z = new Float32Array(R * P);
+  for (let s = 0; s < n; s++) {
+    for (let k = 0; k < P; k++) Z[s * P + k] = c[k] * Xre[s * P + k];
+    if (Xim) for (let k = 0; k < P; k++) Z[(n + s) * P + k] = c[k] * Xim[s * P + k];
   }
-  const T32 = tf.tidy(() => {
-    const zt = tf.tensor2d(Zt, [P, R]);
-    return tf.matMul(tf.transpose(zt), zt);
-  });
-  const A = new Float64Array(T32.dataSync());
-  T32.dispose();
+  const A = sampleGram(Z, R, P);
   for (let r = 0; r < R; r++) A[r * R + r] += lambda;
   choleskyFactor(A, R);
   const e = new Float64Array(R);
   e.set(eRe);
   if (Xim) e.set(eIm, n);
+  const row = (r: number): [Float64Array, number] => (r < n ? [Xre, r * P] : [Xim!, (r - n) * P]);
   // (ZZᵀ + λ) v in float64: u = Zᵀv (P), then Zu + λv
   const u = new Float64Array(P);
-  const apply = (v: Float64Array, out: Float64Array): void => {
-    for (let k = 0; k < P; k++) {
-      let a = 0;
-      const o = k * n;
-      for (let s = 0; s < n; s++) a += Xre[o + s] * v[s];
-      if (Xim) for (let s = 0; s < n; s++) a += Xim[o + s] * v[n + s];
-      u[k] = c[k] * c[k] * a;
+  const zt = (v: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    for (let r = 0; r < R; r++) {
+      const [X, o] = row(r);
+      const vr = v[r];
+      if (vr !== 0) for (let k = 0; k < P; k++) out[k] += X[o + k] * vr;
     }
-    for (let r = 0; r < R; r++) out[r] = lambda * v[r];
-    for (let k = 0; k < P; k++) {
-      const a = u[k];
-      const o = k * n;
-      for (let s = 0; s < n; s++) out[s] += Xre[o + s] * a;
-      if (Xim) for (let s = 0; s < n; s++) out[n + s] += Xim[o + s] * a;
+    for (let k = 0; k < P; k++) out[k] *= c[k];
+  };
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    zt(v, u);
+    for (let k = 0; k < P; k++) u[k] *= c[k];
+    for (let r = 0; r < R; r++) {
+      const [X, o] = row(r);
+      let a = lambda * v[r];
+      for (let k = 0; k < P; k++) a += X[o + k] * u[k];
+      out[r] = a;
     }
   };
   const y0 = choleskyBackSolve(A, R, e);
   const cg = conjugateGradient(apply, e, y0, tol, maxIter, (r, z) => z.set(choleskyBackSolve(A, R, r)));
-  const y = cg.x;
+  // δ = c ⊙ Zᵀy
   const delta = new Float64Array(P);
-  for (let k = 0; k < P; k++) {
-    let a = 0;
-    const o = k * n;
-    for (let s = 0; s < n; s++) a += Xre[o + s] * y[s];
-    if (Xim) for (let s = 0; s < n; s++) a += Xim[o + s] * y[n + s];
-    delta[k] = c[k] * c[k] * a;
-  }
+  zt(cg.x, delta);
+  for (let k = 0; k < P; k++) delta[k] *= c[k];
   return { delta, iterations: cg.iterations, residual: cg.residual };
+}
+
+/** Row blocks of the sample-space Gram matrix (see `sampleGram`). */
+const GRAM_BLOCKS = 4;
+
+/**
+ * T = Z Zᵀ (float64 copy of float32 tfjs products) for Z [R, P] row-major, lower triangle and
+ * diagonal filled (all that `choleskyFactor` reads): the rows in GRAM_BLOCKS blocks and only the
+ * blocks T_ij = Z_i Z_jᵀ with j ≤ i, i.e. (b + 1)/(2b) of the full product.
+ */
+function sampleGram(Z: Float32Array, R: number, P: number): Float64Array {
+  const T = new Float64Array(R * R);
+  const b = sliceBounds(R, Math.min(GRAM_BLOCKS, R));
+  const blocks = b.slice(1).map((end, i) => tf.tensor2d(Z.subarray(b[i] * P, end * P), [end - b[i], P]));
+  try {
+    for (let j = 0; j < blocks.length; j++) {
+      const right = tf.transpose(blocks[j]);
+      try {
+        for (let i = j; i < blocks.length; i++) {
+          const t = tf.matMul(blocks[i], right);
+          const v = t.dataSync();
+          t.dispose();
+          const w = b[j + 1] - b[j];
+          for (let r = b[i]; r < b[i + 1]; r++) {
+            const src = (r - b[i]) * w;
+            for (let q = 0; q < w; q++) T[r * R + b[j] + q] = v[src + q];
+          }
+        }
+      } finally {
+        right.dispose();
+      }
+    }
+  } finally {
+    tf.dispose(blocks);
+  }
+  return T;
 }
 
 /**
@@ -541,6 +579,8 @@ export interface SrStepInfo {
   stateStep: number;
   /** factor applied by the `maxStateStep` cap (1 when inactive) */
   scale: number;
+  /** seconds of the solve (centring, the system, the direction; not O) */
+  solveSeconds: number;
 }
 
 /** What `step` needs from the driver (structurally the driver's StepContext). */
@@ -597,6 +637,7 @@ export class StochasticReconfiguration {
   direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Float64Array {
     const lambda = this.diagShift();
     const space = this.space(O, weights.length);
+    const t0 = performance.now();
     const sol = srSolve(O, eloc, weights, {
       space,
       diagShift: lambda,
@@ -623,6 +664,7 @@ export class StochasticReconfiguration {
       deltaNorm: norm(sol.delta),
       stateStep,
       scale,
+      solveSeconds: (performance.now() - t0) / 1000,
     };
     return scale === 1 ? sol.delta : sol.delta.map((v) => v * scale);
   }
