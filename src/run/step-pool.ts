@@ -86,7 +86,9 @@ export function resultBuffers(r: WorkerResult): ArrayBuffer[] {
           ? r.gradients.flat()
           : r.kind === 'logDerivatives'
             ? r.derivatives.flatMap((o) => [o.re, o.im])
-            : [];
+            : r.kind === 'products'
+              ? r.products
+              : [];
   // only whole, distinct buffers can be transferred
   const seen = new Set<ArrayBuffer>();
   for (const a of arrays) {
@@ -174,6 +176,7 @@ class PoolWorker {
       const transfer = new Set<ArrayBuffer>();
       const task = req.task;
       if (task.kind === 'energies') transfer.add(task.configs.buffer as ArrayBuffer);
+      if (task.kind === 'products') for (const b of task.blocks) if (b) transfer.add(b.buffer as ArrayBuffer);
       for (const p of req.params ?? []) transfer.add(p.values.buffer as ArrayBuffer);
       this.worker.postMessage(req, [...transfer]);
     });
@@ -325,6 +328,30 @@ export class StepPool implements StepThreads {
     for (let k = 0; k < this.threads; k++) parts.push({ kind: 'logDerivatives', shards: shards.slice(b[k], b[k + 1]) });
     const results = await this.spread(parts);
     return results.flatMap((r) => (r.kind === 'logDerivatives' ? r.derivatives : []));
+  }
+
+  /**
+   * Block products (minSR's Gram matrix): the pairs in K contiguous groups of about equal work
+   * (rows_i·rows_j each), workers first; each worker is sent only the blocks its pairs use.
+   */
+  async products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]> {
+    const cost = pairs.map(([i, j]) => blocks[i].length * blocks[j].length);
+    const total = cost.reduce((a, b) => a + b, 0);
+    const parts: WorkerTask[] = [];
+    let p = 0;
+    let done = 0;
+    for (let k = 0; k < this.threads; k++) {
+      const from = p;
+      const target = (total * (k + 1)) / this.threads;
+      while (p < pairs.length && (k === this.threads - 1 || done + cost[p] / 2 <= target)) done += cost[p++];
+      const mine = pairs.slice(from, p);
+      const used = new Set(mine.flat());
+      // workers get copies of the blocks they need; this thread reads them in place
+      const sent = blocks.map((b, i) => (used.has(i) ? (k < this.threads - 1 ? b.slice() : b) : null));
+      parts.push({ kind: 'products', blocks: sent, cols, pairs: mine });
+    }
+    const results = await this.spread(parts);
+    return results.flatMap((r) => (r.kind === 'products' ? r.products : []));
   }
 
   /** Live tensors in each thread, workers first (leak checks). */

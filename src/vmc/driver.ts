@@ -185,7 +185,8 @@ export class VmcDriver {
     const t3 = performance.now();
     let opt;
     try {
-      opt = this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient, logDerivatives });
+      const products = this.threads.threads > 1 ? this.threads.products.bind(this.threads) : undefined;
+      opt = await this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient, logDerivatives, products });
     } finally {
       if (gradient) tf.dispose(gradient);
     }

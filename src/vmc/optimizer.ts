@@ -9,6 +9,7 @@ import { Adam, type AdamOptions, type AdamState } from './adam.js';
 import type { EnergyStats } from './estimator.js';
 import { energyGradient } from './gradient.js';
 import type { LocalEnergies } from './local-energy.js';
+import type { BlockProducts } from './gram-blocks.js';
 import type { UniqueSamples } from './unique.js';
 
 export interface StepContext {
@@ -22,6 +23,8 @@ export interface StepContext {
   gradient?: tf.Tensor[];
   /** O of the distinct samples computed by the driver (for optimizers with `usesLogDerivatives`) */
   logDerivatives?: LogDerivatives;
+  /** matrix products spread over the driver's threads (when it has several), e.g. minSR's Gram blocks */
+  products?: BlockProducts;
 }
 
 export interface OptimizerTimings {
@@ -41,8 +44,8 @@ export interface Optimizer {
    * driver computes (sharded, possibly on worker threads) and passes as `ctx.logDerivatives`
    */
   readonly usesLogDerivatives?: boolean;
-  /** updates the wavefunction's variables in place; returns seconds spent */
-  step(ctx: StepContext): OptimizerTimings;
+  /** updates the wavefunction's variables in place; returns seconds spent (a promise when it awaits `ctx.products`) */
+  step(ctx: StepContext): OptimizerTimings | Promise<OptimizerTimings>;
   learningRate(): number;
   getState(): unknown;
   setState(state: unknown): void;

@@ -37,7 +37,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/log-derivatives.js';
-import { sliceBounds } from '../sampler/sampler.js';
+import { assembleGram, blockProducts, gramPlan, type BlockProducts } from './gram-blocks.js';
+import type { OptimizerTimings } from './optimizer.js';
 
 export type { LogDerivatives };
 
@@ -84,6 +85,18 @@ export function srDirection(O: LogDerivatives, eloc: ComplexSeries, weights: Flo
 }
 
 export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions): SrSolution {
+  return solveSr(O, eloc, weights, opts, null) as SrSolution;
+}
+
+/**
+ * `srSolve` with the sample-space Gram products computed by `products` (e.g. spread over the
+ * step's threads); the same numbers. Parameter space runs on this thread.
+ */
+export async function srSolveWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, products: BlockProducts): Promise<SrSolution> {
+  return solveSr(O, eloc, weights, opts, products);
+}
+
+function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, products: BlockProducts | null): SrSolution | Promise<SrSolution> {
   const P = O.nParams;
   const n = weights.length;
   if (O.re.length !== n * P || (O.im.length !== n * P && O.im.length !== 0)) {
@@ -98,24 +111,22 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
   if (solver !== 'cholesky' && solver !== 'cg' && solver !== 'auto') throw new Error(`sr: unknown solver "${String(solver)}"`);
   const mode = opts.diagShiftMode ?? 'absolute';
   if (mode !== 'absolute' && mode !== 'relative') throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
-  const sampleMajor = space === 'sample';
-  const { Xre, Xim, F, eRe, eIm } = centred(O, eloc, weights, sampleMajor);
+  if (space === 'sample') {
+    const g = sampleSpaceSolve(O, eloc, weights, lambda, mode === 'relative', opts.cgTol ?? 1e-8, opts.cgMaxIter ?? 1000);
+    if (products) return solveWith(g, products).then((sol) => ({ ...sol, solver: 'cholesky', space }));
+    return { ...solveHere(g), solver: 'cholesky', space };
+  }
+  const { Xre, Xim, F } = centred(O, eloc, weights);
   // diagonal of S (needed for the relative shift)
   let Sdiag: Float64Array | null = null;
   if (mode === 'relative') {
     Sdiag = new Float64Array(P);
-    const at = sampleMajor ? (k: number, s: number) => s * P + k : (k: number, s: number) => k * n + s;
     for (let k = 0; k < P; k++) {
-      for (let s = 0; s < n; s++) Sdiag[k] += Xre[at(k, s)] ** 2 + (Xim ? Xim[at(k, s)] ** 2 : 0);
+      for (let s = 0; s < n; s++) Sdiag[k] += Xre[k * n + s] ** 2 + (Xim ? Xim[k * n + s] ** 2 : 0);
     }
     for (let k = 0; k < P; k++) Sdiag[k] += 1e-12;
   }
   const fNorm = norm(F);
-  if (space === 'sample') {
-    if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: 'cholesky', space, iterations: 0, residual: 0 };
-    const sol = sampleSpaceSolve(Xre, Xim, n, P, eRe, eIm, lambda, Sdiag, opts.cgTol ?? 1e-10, opts.cgMaxIter ?? 1000);
-    return { ...sol, force: F, solver: 'cholesky', space };
-  }
   const D = new Float64Array(P);
   if (Sdiag) for (let k = 0; k < P; k++) D[k] = lambda * Sdiag[k];
   else D.fill(lambda);
@@ -139,54 +150,63 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
   return { delta: cg.x, force: F, solver: 'cg', space, iterations: cg.iterations, residual: cg.residual };
 }
 
-/**
- * X = sqrt(w)(O − ⟨O⟩) (real and imaginary parts; Xim null when Im O ≡ 0 — a real ansatz skips
- * the imaginary rows, halving the cost), stored parameter-major (X[k·n + s]: the parameter-space
- * products run along contiguous samples) or, for the sample-space solve, sample-major
- * (X[s·P + k], as O); e = sqrt(w)(E_loc − ⟨E⟩); F = Σ_s (e_re·Xre + e_im·Xim).
- */
-function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, sampleMajor: boolean)
-  : { Xre: Float64Array; Xim: Float64Array | null; F: Float64Array; eRe: Float64Array; eIm: Float64Array } {
+/** Weighted means ⟨O⟩ (real, imaginary), ⟨E⟩ and sqrt(w_s/W) of the rows of O. */
+interface Moments {
+  sw: Float64Array;
+  mRe: Float64Array;
+  mIm: Float64Array;
+  eRe: number;
+  eIm: number;
+}
+
+function moments(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Moments {
   const P = O.nParams;
   const n = weights.length;
   let W = 0;
   for (let s = 0; s < n; s++) W += weights[s];
   if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
   const hasIm = O.im.length > 0;
-  // means ⟨O⟩ and ⟨E⟩
   const mRe = new Float64Array(P);
   const mIm = new Float64Array(P);
-  let eMeanRe = 0;
-  let eMeanIm = 0;
+  const sw = new Float64Array(n);
+  let eRe = 0;
+  let eIm = 0;
   for (let s = 0; s < n; s++) {
     const w = weights[s] / W;
-    eMeanRe += w * eloc.re[s];
-    eMeanIm += w * eloc.im[s];
+    sw[s] = Math.sqrt(w);
+    eRe += w * eloc.re[s];
+    eIm += w * eloc.im[s];
     const r = s * P;
     for (let k = 0; k < P; k++) {
       mRe[k] += w * O.re[r + k];
       if (hasIm) mIm[k] += w * O.im[r + k];
     }
   }
+  return { sw, mRe, mIm, eRe, eIm };
+}
+
+/**
+ * X = sqrt(w)(O − ⟨O⟩) (real and imaginary parts; Xim null when Im O ≡ 0 — a real ansatz skips
+ * the imaginary rows, halving the cost), stored parameter-major (X[k·n + s]: the products below
+ * run along contiguous samples); F = Σ_s sqrt(w)·(Re ΔE·Xre + Im ΔE·Xim).
+ */
+function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): { Xre: Float64Array; Xim: Float64Array | null; F: Float64Array } {
+  const P = O.nParams;
+  const n = weights.length;
+  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
   const Xre = new Float64Array(n * P);
-  let Xim: Float64Array | null = hasIm ? new Float64Array(n * P) : null;
+  let Xim: Float64Array | null = O.im.length > 0 ? new Float64Array(n * P) : null;
   const F = new Float64Array(P);
-  const eRe = new Float64Array(n);
-  const eIm = new Float64Array(n);
   for (let s = 0; s < n; s++) {
-    const sw = Math.sqrt(weights[s] / W);
-    const dr = sw * (eloc.re[s] - eMeanRe);
-    const di = sw * (eloc.im[s] - eMeanIm);
-    eRe[s] = dr;
-    eIm[s] = di;
+    const dr = sw[s] * (eloc.re[s] - eRe);
+    const di = sw[s] * (eloc.im[s] - eIm);
     const r = s * P;
     for (let k = 0; k < P; k++) {
-      const at = sampleMajor ? r + k : k * n + s;
-      const xr = sw * (O.re[r + k] - mRe[k]);
-      Xre[at] = xr;
+      const xr = sw[s] * (O.re[r + k] - mRe[k]);
+      Xre[k * n + s] = xr;
       if (Xim) {
-        const xi = sw * (O.im[r + k] - mIm[k]);
-        Xim[at] = xi;
+        const xi = sw[s] * (O.im[r + k] - mIm[k]);
+        Xim[k * n + s] = xi;
         F[k] += dr * xr + di * xi;
       } else {
         F[k] += dr * xr;
@@ -199,99 +219,199 @@ function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
     for (let k = 0; k < n * P && !anyIm; k++) anyIm = Xim[k] !== 0;
     if (!anyIm) Xim = null;
   }
-  return { Xre, Xim, F, eRe, eIm };
+  return { Xre, Xim, F };
+}
+
+/** The block products of T a sample-space solve asks for (see gram-blocks.ts). */
+interface GramRequest {
+  blocks: Float32Array[];
+  cols: number;
+  pairs: [number, number][];
+}
+
+interface SampleSpaceSolution {
+  delta: Float64Array;
+  force: Float64Array;
+  iterations: number;
+  residual: number;
+}
+
+/** Runs a sample-space solve with the block products on this thread. */
+function solveHere(g: Generator<GramRequest, SampleSpaceSolution, Float32Array[]>): SampleSpaceSolution {
+  let step = g.next();
+  while (!step.done) step = g.next(blockProducts(step.value.blocks, step.value.cols, step.value.pairs));
+  return step.value;
+}
+
+/** Runs a sample-space solve with the block products computed by `products` (e.g. on worker threads). */
+async function solveWith(g: Generator<GramRequest, SampleSpaceSolution, Float32Array[]>, products: BlockProducts): Promise<SampleSpaceSolution> {
+  let step = g.next();
+  while (!step.done) step = g.next(await products(step.value.blocks, step.value.cols, step.value.pairs));
+  return step.value;
 }
 
 /**
  * minSR: δ = c ⊙ Zᵀ (ZZᵀ + λI)⁻¹ e with Z = Y·diag(c), c_k = 1 (absolute shift) or
- * 1/sqrt(S_kk) (relative), Y = [Xre; Xim] sample-major (see the header). T = ZZᵀ in float32 by
- * tfjs (`sampleGram`); its float64 Cholesky factor (of T + λI) preconditions CG on the float64
- * system.
+ * 1/sqrt(S_kk) (relative), Y = [Xre; Xim] (see the header), worked out from the rows of O
+ * without a centred copy: Y_r = sqrt(w_s)(O_r − ⟨O⟩). T = ZZᵀ in float32 by tfjs (gram-blocks.ts);
+ * its Cholesky factor (of T + λI) preconditions CG on the float64 system, whose products
+ * Z(Zᵀv) are float64 sums over the float32 rows of O.
  */
-function sampleSpaceSolve(
-  Xre: Float64Array, Xim: Float64Array | null, n: number, P: number, eRe: Float64Array, eIm: Float64Array,
-  lambda: number, Sdiag: Float64Array | null, tol: number, maxIter: number,
-): { delta: Float64Array; iterations: number; residual: number } {
-  const R = Xim ? 2 * n : n;
-  const c = new Float64Array(P).fill(1);
-  if (Sdiag) for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sdiag[k]);
-  // Z as float32 [R, P]: rows c ⊙ Xre[s, :], then c ⊙ Xim[s, :]
-  const Z = new Float32Array(R * P);
-  for (let s = 0; s < n; s++) {
-    for (let k = 0; k < P; k++) Z[s * P + k] = c[k] * Xre[s * P + k];
-    if (Xim) for (let k = 0; k < P; k++) Z[(n + s) * P + k] = c[k] * Xim[s * P + k];
+function* sampleSpaceSolve(
+  O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, tol: number, maxIter: number,
+): Generator<GramRequest, SampleSpaceSolution, Float32Array[]> {
+  const P = O.nParams;
+  const n = weights.length;
+  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
+  // rows: the real parts, then (complex O) the imaginary parts; an all-zero imaginary part is dropped
+  let hasIm = O.im.length > 0;
+  if (hasIm) {
+    let any = false;
+    for (let k = 0; k < n * P && !any; k++) any = O.im[k] !== mIm[k % P];
+    hasIm = any;
   }
-  const A = sampleGram(Z, R, P);
-  for (let r = 0; r < R; r++) A[r * R + r] += lambda;
-  choleskyFactor(A, R);
+  const R = hasIm ? 2 * n : n;
+  const rowOf = (r: number): [ArrayLike<number>, number, Float64Array, number] =>
+    r < n ? [O.re, r * P, mRe, sw[r]] : [O.im, (r - n) * P, mIm, sw[r - n]];
   const e = new Float64Array(R);
-  e.set(eRe);
-  if (Xim) e.set(eIm, n);
-  const row = (r: number): [Float64Array, number] => (r < n ? [Xre, r * P] : [Xim!, (r - n) * P]);
-  // (ZZᵀ + λ) v in float64: u = Zᵀv (P), then Zu + λv
-  const u = new Float64Array(P);
-  const zt = (v: Float64Array, out: Float64Array): void => {
-    out.fill(0);
-    for (let r = 0; r < R; r++) {
-      const [X, o] = row(r);
-      const vr = v[r];
-      if (vr !== 0) for (let k = 0; k < P; k++) out[k] += X[o + k] * vr;
+  for (let s = 0; s < n; s++) {
+    e[s] = sw[s] * (eloc.re[s] - eRe);
+    if (hasIm) e[n + s] = sw[s] * (eloc.im[s] - eIm);
+  }
+  // F = Yᵀe and diag(S) = Σ_r Y_rk² in one pass
+  const F = new Float64Array(P);
+  const Sd = new Float64Array(P);
+  for (let r = 0; r < R; r++) {
+    const [X, o, m, w] = rowOf(r);
+    const er = e[r];
+    for (let k = 0; k < P; k++) {
+      const y = w * (X[o + k] - m[k]);
+      F[k] += er * y;
+      Sd[k] += y * y;
     }
-    for (let k = 0; k < P; k++) out[k] *= c[k];
-  };
-  const apply = (v: Float64Array, out: Float64Array): void => {
-    zt(v, u);
-    for (let k = 0; k < P; k++) u[k] *= c[k];
+  }
+  if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
+  const c = new Float64Array(P).fill(1);
+  if (relative) for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sd[k] + 1e-12);
+  // Z as float32 [R, P]
+  const Z = new Float32Array(R * P);
+  for (let r = 0; r < R; r++) {
+    const [X, o, m, w] = rowOf(r);
+    for (let k = 0; k < P; k++) Z[r * P + k] = c[k] * w * (X[o + k] - m[k]);
+  }
+  // the block products of T: computed by whoever runs this generator (this thread or the step's)
+  const plan = gramPlan(Z, R, P);
+  const A = assembleGram(R, plan.bounds, plan.pairs, yield { blocks: plan.blocks, cols: P, pairs: plan.pairs });
+  for (let r = 0; r < R; r++) A[r * R + r] += lambda;
+  preconditionerFactor(A, R);
+  // c² ⊙ Yᵀv (P): Σ_r v_r sqrt(w)(O_r − m), the mean term summed separately
+  const yt = (v: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    let sRe = 0;
+    let sIm = 0;
     for (let r = 0; r < R; r++) {
-      const [X, o] = row(r);
-      let a = lambda * v[r];
+      const [X, o, , w] = rowOf(r);
+      const a = v[r] * w;
+      if (a === 0) continue;
+      if (r < n) sRe += a;
+      else sIm += a;
+      for (let k = 0; k < P; k++) out[k] += X[o + k] * a;
+    }
+    for (let k = 0; k < P; k++) out[k] = c[k] * c[k] * (out[k] - sRe * mRe[k] - sIm * mIm[k]);
+  };
+  // (ZZᵀ + λ) v = Y(c² ⊙ Yᵀv) + λv
+  const u = new Float64Array(P);
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    yt(v, u);
+    let muRe = 0;
+    let muIm = 0;
+    for (let k = 0; k < P; k++) {
+      muRe += mRe[k] * u[k];
+      muIm += mIm[k] * u[k];
+    }
+    for (let r = 0; r < R; r++) {
+      const [X, o, , w] = rowOf(r);
+      let a = 0;
       for (let k = 0; k < P; k++) a += X[o + k] * u[k];
-      out[r] = a;
+      out[r] = lambda * v[r] + w * (a - (r < n ? muRe : muIm));
     }
   };
   const y0 = choleskyBackSolve(A, R, e);
   const cg = conjugateGradient(apply, e, y0, tol, maxIter, (r, z) => z.set(choleskyBackSolve(A, R, r)));
-  // δ = c ⊙ Zᵀy
+  // δ = c ⊙ Zᵀy = c² ⊙ Yᵀy
   const delta = new Float64Array(P);
-  zt(cg.x, delta);
-  for (let k = 0; k < P; k++) delta[k] *= c[k];
-  return { delta, iterations: cg.iterations, residual: cg.residual };
+  yt(cg.x, delta);
+  return { delta, force: F, iterations: cg.iterations, residual: cg.residual };
 }
 
-/** Row blocks of the sample-space Gram matrix (see `sampleGram`). */
-const GRAM_BLOCKS = 4;
+/** Panel width of the blocked Cholesky factor (`preconditionerFactor`). */
+const CHOLESKY_PANEL = 128;
 
 /**
- * T = Z Zᵀ (float64 copy of float32 tfjs products) for Z [R, P] row-major, lower triangle and
- * diagonal filled (all that `choleskyFactor` reads): the rows in GRAM_BLOCKS blocks and only the
- * blocks T_ij = Z_i Z_jᵀ with j ≤ i, i.e. (b + 1)/(2b) of the full product.
+ * Cholesky factor of A (R×R, lower triangle read, factor left in place) for the preconditioner of
+ * the sample-space CG: blocked, with the O(R³) work — panel solves and trailing updates — as
+ * float32 tfjs matMuls and only the diagonal blocks factored on the host (float64). A float32
+ * factor is all a preconditioner needs (CG on the float64 system corrects it); R = 1000 on the
+ * loaded 2-core machine: ~0.7 s CPU for the float64 host factor. Falls back to the host factor
+ * when a float32 pivot is not positive (a shift too small for float32).
  */
-function sampleGram(Z: Float32Array, R: number, P: number): Float64Array {
-  const T = new Float64Array(R * R);
-  const b = sliceBounds(R, Math.min(GRAM_BLOCKS, R));
-  const blocks = b.slice(1).map((end, i) => tf.tensor2d(Z.subarray(b[i] * P, end * P), [end - b[i], P]));
+function preconditionerFactor(A: Float64Array, R: number): void {
+  const b = CHOLESKY_PANEL;
+  if (R <= 2 * b) {
+    choleskyFactor(A, R);
+    return;
+  }
+  const L = new Float64Array(R * R);
+  const full = new Float32Array(R * R);
+  for (let i = 0; i < R; i++) for (let j = 0; j <= i; j++) full[i * R + j] = full[j * R + i] = A[i * R + j];
+  // S: the trailing Schur complement, rows and columns k.. of the matrix
+  let S = tf.tensor2d(full, [R, R]);
   try {
-    for (let j = 0; j < blocks.length; j++) {
-      const right = tf.transpose(blocks[j]);
+    for (let k = 0; k < R; k += b) {
+      const w = Math.min(b, R - k);
+      const m = R - k - w;
+      const Sh = S.dataSync(); // [R−k, R−k]
+      const n = R - k;
+      // diagonal block: host Cholesky, then its inverse (lower triangular)
+      const D = new Float64Array(w * w);
+      for (let i = 0; i < w; i++) for (let j = 0; j <= i; j++) D[i * w + j] = Sh[i * n + j];
       try {
-        for (let i = j; i < blocks.length; i++) {
-          const t = tf.matMul(blocks[i], right);
-          const v = t.dataSync();
-          t.dispose();
-          const w = b[j + 1] - b[j];
-          for (let r = b[i]; r < b[i + 1]; r++) {
-            const src = (r - b[i]) * w;
-            for (let q = 0; q < w; q++) T[r * R + b[j] + q] = v[src + q];
-          }
-        }
-      } finally {
-        right.dispose();
+        choleskyFactor(D, w);
+      } catch {
+        S.dispose();
+        S = null!;
+        choleskyFactor(A, R);
+        return;
       }
+      for (let i = 0; i < w; i++) for (let j = 0; j <= i; j++) L[(k + i) * R + k + j] = D[i * w + j];
+      if (m === 0) break;
+      const inv = new Float32Array(w * w); // (L11⁻¹)ᵀ, upper triangular
+      for (let c = 0; c < w; c++) {
+        // column c of L11⁻¹ by forward substitution of e_c
+        const x = new Float64Array(w);
+        for (let i = c; i < w; i++) {
+          let s2 = i === c ? 1 : 0;
+          for (let q = c; q < i; q++) s2 -= D[i * w + q] * x[q];
+          x[i] = s2 / D[i * w + i];
+        }
+        for (let i = c; i < w; i++) inv[c * w + i] = x[i];
+      }
+      const next = tf.tidy(() => {
+        const panel = tf.slice(S, [w, 0], [m, w]); // A21
+        const L21 = tf.matMul(panel, tf.tensor2d(inv, [w, w])); // A21 · L11⁻ᵀ
+        const trail = tf.slice(S, [w, w], [m, m]);
+        return { L21, S2: tf.sub(trail, tf.matMul(L21, tf.transpose(L21))) };
+      });
+      const l21 = next.L21.dataSync();
+      next.L21.dispose();
+      for (let i = 0; i < m; i++) for (let j = 0; j < w; j++) L[(k + w + i) * R + k + j] = l21[i * w + j];
+      S.dispose();
+      S = next.S2 as tf.Tensor2D;
     }
   } finally {
-    tf.dispose(blocks);
+    S?.dispose();
   }
-  return T;
+  A.set(L);
 }
 
 /**
@@ -590,7 +710,10 @@ export interface SrStepContext {
   eloc: ComplexSeries;
   /** O of the distinct samples, computed by the driver (sharded over its threads); else computed here */
   logDerivatives?: LogDerivatives;
+  /** block products spread over the driver's threads (sample space); else computed here */
+  products?: BlockProducts;
 }
+
 
 export class StochasticReconfiguration {
   readonly kind = 'sr';
@@ -622,31 +745,55 @@ export class StochasticReconfiguration {
     return Math.max(c.diagShiftMin ?? 0, c.diagShift * (c.diagShiftDecay ?? 1) ** this.t);
   }
 
-  /** One SR update from (distinct) samples with multiplicities; returns seconds spent. */
-  step(ctx: SrStepContext): { gradient: number; update: number } {
+  /**
+   * One SR update from (distinct) samples with multiplicities; returns seconds spent. With
+   * `ctx.products` (the driver's threads) a sample-space step spreads its Gram products over them
+   * and returns a promise; otherwise everything runs here, synchronously.
+   */
+  step(ctx: SrStepContext): OptimizerTimings | Promise<OptimizerTimings> {
     const t0 = performance.now();
     const O = ctx.logDerivatives ?? logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
-    const delta = this.direction(O, ctx.eloc, ctx.unique.multiplicity);
-    const t1 = performance.now();
-    applyUpdate(ctx.wf, delta, -this.config.learningRate);
-    const t2 = performance.now();
-    return { gradient: (t1 - t0) / 1000, update: (t2 - t1) / 1000 };
+    const w = ctx.unique.multiplicity;
+    const update = (delta: Float64Array): OptimizerTimings => {
+      const t1 = performance.now();
+      applyUpdate(ctx.wf, delta, -this.config.learningRate);
+      return { gradient: (t1 - t0) / 1000, update: (performance.now() - t1) / 1000 };
+    };
+    if (ctx.products) return this.directionWith(O, ctx.eloc, w, ctx.products).then(update);
+    return update(this.direction(O, ctx.eloc, w));
   }
 
   /** Computes the SR direction for the current step and advances the schedule (no update). */
   direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Float64Array {
-    const lambda = this.diagShift();
-    const space = this.space(O, weights.length);
-    const t0 = performance.now();
-    const sol = srSolve(O, eloc, weights, {
-      space,
-      diagShift: lambda,
-      diagShiftMode: this.config.diagShiftMode,
-      solver: this.config.solver,
-      cgTol: this.config.cgTol,
-      cgMaxIter: this.config.cgMaxIter,
-      x0: this.config.warmStart === false || space === 'sample' ? null : this.last,
-    });
+    const plan = this.plan(O, weights.length);
+    return this.finish(plan, srSolve(O, eloc, weights, plan.opts));
+  }
+
+  /** `direction` with the sample-space Gram products computed by `products`; the same numbers. */
+  async directionWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, products: BlockProducts): Promise<Float64Array> {
+    const plan = this.plan(O, weights.length);
+    return this.finish(plan, await srSolveWith(O, eloc, weights, plan.opts, products));
+  }
+
+  /** The solve options of this step (shift from the schedule, space). */
+  private plan(O: LogDerivatives, samples: number): { opts: SrSolveOptions & { space: SrSpace }; t0: number } {
+    const space = this.space(O, samples);
+    return {
+      t0: performance.now(),
+      opts: {
+        space,
+        diagShift: this.diagShift(),
+        diagShiftMode: this.config.diagShiftMode,
+        solver: this.config.solver,
+        cgTol: this.config.cgTol,
+        cgMaxIter: this.config.cgMaxIter,
+        x0: this.config.warmStart === false || space === 'sample' ? null : this.last,
+      },
+    };
+  }
+
+  /** Advances the schedule, records the step's info and applies the state-step cap. */
+  private finish(plan: { opts: SrSolveOptions & { space: SrSpace }; t0: number }, sol: SrSolution): Float64Array {
     this.last = sol.delta;
     this.t++;
     let dF = 0;
@@ -655,16 +802,16 @@ export class StochasticReconfiguration {
     const cap = this.config.maxStateStep;
     const scale = cap !== undefined && cap > 0 && stateStep > cap ? cap / stateStep : 1;
     this.lastInfo = {
-      diagShift: lambda,
+      diagShift: plan.opts.diagShift,
       solver: sol.solver,
-      space,
+      space: plan.opts.space,
       iterations: sol.iterations,
       residual: sol.residual,
       gradNorm: 2 * norm(sol.force),
       deltaNorm: norm(sol.delta),
       stateStep,
       scale,
-      solveSeconds: (performance.now() - t0) / 1000,
+      solveSeconds: (performance.now() - plan.t0) / 1000,
     };
     return scale === 1 ? sol.delta : sol.delta.map((v) => v * scale);
   }

@@ -17,6 +17,7 @@ import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sampleShard, type SampleShard } from '../sampler/sampler.js';
 import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { shardGradientValues, type GradientShard } from './gradient.js';
+import { blockProducts } from './gram-blocks.js';
 import type { DerivativeShard } from './log-derivative-shards.js';
 import { logDerivatives } from './sr.js';
 import { localEnergies, type LocalEnergies } from './local-energy.js';
@@ -34,6 +35,8 @@ export interface StepThreads {
   gradients(shards: GradientShard[]): Promise<Float32Array[][]>;
   /** per shard, O of its configurations (rows in order) */
   logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]>;
+  /** Z_i Z_jᵀ for each pair of row blocks (gram-blocks.ts), in pair order */
+  products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export type WorkerTask =
   | { kind: 'energies'; configs: Uint8Array; count: number }
   | { kind: 'gradients'; shards: GradientShard[] }
   | { kind: 'logDerivatives'; shards: DerivativeShard[] }
+  | { kind: 'products'; blocks: (Float32Array | null)[]; cols: number; pairs: [number, number][] }
   | { kind: 'memory' };
 
 export type WorkerResult =
@@ -50,6 +54,7 @@ export type WorkerResult =
   | { kind: 'energies'; energies: LocalEnergies }
   | { kind: 'gradients'; gradients: Float32Array[][] }
   | { kind: 'logDerivatives'; derivatives: LogDerivatives[] }
+  | { kind: 'products'; products: Float32Array[] }
   | { kind: 'memory'; tensors: number };
 
 /** Runs one task on this thread with `wf` and `h` (workers and the main thread alike). */
@@ -63,6 +68,8 @@ export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTa
       return { kind: 'gradients', gradients: task.shards.map((s) => shardGradientValues(wf, s)) };
     case 'logDerivatives':
       return { kind: 'logDerivatives', derivatives: task.shards.map((s) => logDerivatives(wf, s.configs, s.count)) };
+    case 'products':
+      return { kind: 'products', products: blockProducts(task.blocks, task.cols, task.pairs) };
     case 'memory':
       return { kind: 'memory', tensors: tf.memory().numTensors };
   }
@@ -93,6 +100,10 @@ export class InThread implements StepThreads {
 
   async logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]> {
     return shards.map((s) => logDerivatives(this.wf, s.configs, s.count));
+  }
+
+  async products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]> {
+    return blockProducts(blocks, cols, pairs);
   }
 
   async close(): Promise<void> {}
