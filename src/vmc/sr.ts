@@ -278,26 +278,29 @@ function* sampleSpaceSolve(
     e[s] = sw[s] * (eloc.re[s] - eRe);
     if (hasIm) e[n + s] = sw[s] * (eloc.im[s] - eIm);
   }
-  // F = Yᵀe and diag(S) = Σ_r Y_rk² in one pass
+  // F = Yᵀe, diag(S) = Σ_r Y_rk² and (absolute shift, c = 1) Z = Y as float32 [R, P] in one pass
   const F = new Float64Array(P);
   const Sd = new Float64Array(P);
+  const Z = new Float32Array(R * P);
   for (let r = 0; r < R; r++) {
     const [X, o, m, w] = rowOf(r);
     const er = e[r];
+    const z = r * P;
     for (let k = 0; k < P; k++) {
       const y = w * (X[o + k] - m[k]);
       F[k] += er * y;
       Sd[k] += y * y;
+      Z[z + k] = y;
     }
   }
   if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
   const c = new Float64Array(P).fill(1);
-  if (relative) for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sd[k] + 1e-12);
-  // Z as float32 [R, P]
-  const Z = new Float32Array(R * P);
-  for (let r = 0; r < R; r++) {
-    const [X, o, m, w] = rowOf(r);
-    for (let k = 0; k < P; k++) Z[r * P + k] = c[k] * w * (X[o + k] - m[k]);
+  if (relative) {
+    for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sd[k] + 1e-12);
+    for (let r = 0; r < R; r++) {
+      const [X, o, m, w] = rowOf(r);
+      for (let k = 0; k < P; k++) Z[r * P + k] = c[k] * w * (X[o + k] - m[k]);
+    }
   }
   // the block products of T: computed by whoever runs this generator (this thread or the step's)
   const plan = gramPlan(Z, R, P);
