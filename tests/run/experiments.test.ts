@@ -34,7 +34,7 @@ interface Promise {
   settings: Partial<Record<keyof ExperimentConfig, unknown>>;
   /** how the run's energy is judged */
   reference:
-    | { method: 'free-fermion' | 'bethe-ansatz' | 'lanczos'; energy?: number; tol?: number }
+    | { method: 'free-fermion' | 'bethe-ansatz' | 'lanczos' | 'dense'; energy?: number; tol?: number }
     | { method: 'reference'; energy: number }
     | { method: null };
 }
@@ -107,6 +107,15 @@ const PROMISES: Record<string, Promise> = {
   'natgrad-tfim-4x4-periodic.json': {
     model: 'tfim', params: { J: 1, h: 3.044 }, lattice: 'square 4x4 periodic', nSites: 16, nUp: null, sign: 'none', ansatze: ['rnn2d', 'rnn2d', 'rnn2d'],
     settings: { ...natgrad, cell: 'gated' }, reference: { method: 'lanczos' },
+  },
+  // the learning-rate calibration of the SR entries above
+  'natgrad-lr-tfim-chain12.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=12 open', nSites: 12, nUp: null, sign: 'none', ansatze: ['rnn', 'rnn', 'rnn', 'rnn'],
+    settings: { hidden: 20, samples: 500, steps: 150, 'eval-samples': 4000, seed: 1, workers: 1 }, reference: { method: 'free-fermion' },
+  },
+  'natgrad-lr-heisenberg-ring10.json': {
+    model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=10 periodic', nSites: 10, nUp: 5, sign: 'marshall', ansatze: ['rnn', 'rnn', 'rnn'],
+    settings: { hidden: 20, samples: 500, steps: 150, 'eval-samples': 4000, seed: 1, workers: 1 }, reference: { method: 'dense' },
   },
   // Carleo & Troyer: E/N = -0.44366307 (S·S units) for the periodic N = 40 chain; ×4 Pauli units
   'rbm-heisenberg-chain40.json': {
