@@ -17,7 +17,8 @@ import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../src/backend.js';
-import { readExperimentFile, resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
+import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
+import { readExperimentFile } from '../src/run/experiment-file.js';
 import { benchRow, type BenchRow } from './bench.js';
 
 function arg(name: string, def: string): string {

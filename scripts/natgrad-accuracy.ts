@@ -24,7 +24,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src/backend.js';
 import { checkAnsatzEntries, movingAverage, runComparison, type AnsatzEntry, type CompareResult } from '../src/compare/compare.js';
-import { readExperimentFile, type ExperimentConfig } from '../src/run/experiment.js';
+import type { ExperimentConfig } from '../src/run/experiment.js';
+import { readExperimentFile } from '../src/run/experiment-file.js';
 import { column, readMetrics } from '../src/run/metrics.js';
 import { plotLines } from '../src/run/plot.js';
 
