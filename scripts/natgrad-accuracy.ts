@@ -7,6 +7,7 @@
  *
  *   node --import tsx scripts/natgrad-accuracy.ts [--out DIR] [--budget-seconds S | --steps K]
  *        [--workers W] [--files a.json,b.json,c.json] [--only adam,minsr]
+ *   (SR and minSR take the same update, so equal-steps runs need only adam and minsr)
  *   node --import tsx scripts/natgrad-accuracy.ts --from DIR     # tabulate an earlier --out DIR again
  *
  * Default files: experiments/natgrad-tfim-chain20.json, natgrad-heisenberg-ring20.json,
