@@ -27,12 +27,12 @@
  *   δ = Yᵀ (YYᵀ + λ I)⁻¹ e,
  * the same δ as the parameter-space solve, at cost rows²·P instead of P³ (or CG iterations · 4nP):
  * the choice when rows < P. The relative shift S + λ·diag(S) is the absolute one for the rescaled
- * columns Z = Y·diag(S)^(−1/2): δ = diag(S)^(−1/2) Zᵀ (ZZᵀ + λ)⁻¹ e. T = YYᵀ is formed by
- * float32 tfjs matMuls of row blocks, lower block triangle only (the O(rows²·P) part; measured on
- * the loaded 2-core machine, rows = 1000, P = 8000: 1.7 s as one wasm matMul, ~11 s estimated
- * for plain float64 loops);
- * its float64 Cholesky factor then preconditions a conjugate-gradient solve of the float64 system
- * (matrix-free products Y(Yᵀv)), which recovers full float64 accuracy in a few iterations.
+ * columns Z = Y·diag(S)^(−1/2): δ = diag(S)^(−1/2) Zᵀ (ZZᵀ + λ)⁻¹ e. T = ZZᵀ is formed by
+ * float32 tfjs matMuls of row blocks, lower block triangle only, possibly on the step's threads
+ * (gram-blocks.ts; the O(rows²·P) part: on the loaded 2-core machine, rows = 1000, P = 8000, one
+ * wasm matMul took 1.7 s where float64 loops would take ~11 s); a blocked float32 Cholesky factor
+ * of T + λ then preconditions a conjugate-gradient solve of the float64 system (matrix-free
+ * products Z(Zᵀv) over the rows of O), which recovers float64 accuracy in one or two iterations.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
@@ -354,9 +354,10 @@ const CHOLESKY_PANEL = 128;
  * Cholesky factor of A (R×R, lower triangle read, factor left in place) for the preconditioner of
  * the sample-space CG: blocked, with the O(R³) work — panel solves and trailing updates — as
  * float32 tfjs matMuls and only the diagonal blocks factored on the host (float64). A float32
- * factor is all a preconditioner needs (CG on the float64 system corrects it); R = 1000 on the
- * loaded 2-core machine: ~0.7 s CPU for the float64 host factor. Falls back to the host factor
- * when a float32 pivot is not positive (a shift too small for float32).
+ * factor is all a preconditioner needs (CG on the float64 system corrects it). R = 1000 on the
+ * loaded 2-core machine, CPU seconds: 0.66–0.76 for the float64 host factor, 0.44–0.49 blocked.
+ * Falls back to the host factor when a float32 pivot is not positive (a shift too small for
+ * float32).
  */
 function preconditionerFactor(A: Float64Array, R: number): void {
   const b = CHOLESKY_PANEL;
