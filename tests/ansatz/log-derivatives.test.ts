@@ -1,6 +1,6 @@
 /**
  * Per-sample log-derivatives O_k(x) = ∂ log ψ(x)/∂θ_k of the batched passes (rnn, rnn2d, flow,
- * lru; src/ansatz/log-derivatives.ts): every row equals the gradient of that one configuration's
+ * lru, and the symmetry average of one; src/ansatz/log-derivatives.ts): every row equals the gradient of that one configuration's
  * logAmp and phase by tfjs autodiff, agrees with central finite differences of log ψ along a
  * random direction (U(1) masking and the Marshall sign included), and repeated passes leave no
  * tensor behind.
@@ -15,6 +15,7 @@ import { createLru } from '../../src/ansatz/lru.js';
 import { createRnn } from '../../src/ansatz/rnn.js';
 import { createRnn2d } from '../../src/ansatz/rnn2d.js';
 import { withSignRule } from '../../src/ansatz/sign.js';
+import { withSymmetry, type SymmetryOperation } from '../../src/ansatz/symmetric.js';
 import { parameterCount, type Wavefunction } from '../../src/ansatz/wavefunction.js';
 import { Lattice } from '../../src/lattice/lattice.js';
 import { Rng } from '../../src/rng.js';
@@ -36,9 +37,19 @@ const cases: [string, () => Wavefunction, boolean][] = [
   ['rnn2d, plain, positive', () => createRnn2d({ lx: 2, ly: 2, hidden: 3, cell: 'plain' }, new Rng(1)), false],
   ['flow, complex, S^z = 0, Marshall sign', () => createFlow({ nSites: 6, hidden: 8, complex: true, nUp: 3, signSites: [0, 2, 4] }, new Rng(1)), true],
   ['flow, relu, 3 layers', () => createFlow({ nSites: 5, hidden: 7, layers: 3, activation: 'relu' }, new Rng(1)), false],
+  ['symmetry average of a complex rnn (translations of a ring of 5, momentum 2π/5)', () =>
+    withSymmetry(createRnn({ nSites: 5, hidden: 4, complex: true }, new Rng(1)), translations(5, 1)), true],
   ['lru, complex, 2 layers, S^z = 0, Marshall sign', () =>
     withSignRule(createLru({ nSites: 6, hidden: 4, layers: 2, complex: true, nUp: 3 }, new Rng(1)), 'marshall', ring6), true],
 ];
+
+/** The N translations of a ring with the character e^{2πi·q·k/N}. */
+function translations(N: number, q: number): SymmetryOperation[] {
+  return Array.from({ length: N }, (_, k) => ({
+    perm: Array.from({ length: N }, (_, s) => (s + k) % N), flip: false,
+    chiRe: Math.cos((2 * Math.PI * q * k) / N), chiIm: Math.sin((2 * Math.PI * q * k) / N),
+  }));
+}
 
 /** Phase difference reduced to (−π, π] (the Marshall sign adds π on the host). */
 const turn = (d: number) => d - 2 * Math.PI * Math.round(d / (2 * Math.PI));
