@@ -52,7 +52,8 @@ export { energyGradient, gradientShards, shardGradient, sumShardGradients } from
 export { uniqueSamples } from './vmc/unique.js';
 export { Adam } from './vmc/adam.js';
 export { AdamOptimizer, type Optimizer, type StepContext } from './vmc/optimizer.js';
-export { StochasticReconfiguration, srDirection } from './vmc/sr.js';
+export { StochasticReconfiguration, srDirection, srSolve, logDerivatives, type SrSpace } from './vmc/sr.js';
+export { hasAnalyticLogDerivatives, type LogDerivatives } from './ansatz/log-derivatives.js';
 export { VmcDriver, estimateEnergy, NumericalError, type StepRecord, type DriverOptions } from './vmc/driver.js';
 export { annealTemperature, annealLength, checkAnnealable, type AnnealSchedule } from './vmc/anneal.js';
 export { freeEnergyLocal, objectiveValues, entropyEstimate, type FreeEnergyRecord } from './vmc/free-energy.js';

@@ -19,7 +19,8 @@
  * several times slower on wasm). No gather, einsum or `where` on differentiated tensors.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mm, mmConstLeft } from './tf-ops.js';
+import { GRAD_OPS, type Ops } from './rnn/common.js';
+import { batchedLogDerivatives, derivativeChunk, recordingOps, Routing, variableOffsets, type LogDerivatives } from './log-derivatives.js';
 import type { Rng } from '../rng.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { buildMadeMasks, checkOrder } from './made.js';
@@ -75,6 +76,8 @@ export interface FlowWavefunction extends Wavefunction {
   transform(u: Float64Array | Float32Array, count: number): Uint8Array;
   /** Conditionals P(x_s = 1 | x_<s) [count·N] (natural order, nUp forcing applied), on the host. */
   conditionals(configs: Uint8Array, count: number): Float64Array;
+  /** Per-sample O_k = ∂ log ψ/∂θ_k of `count` configurations in one batched pass (log-derivatives.ts). */
+  logDerivatives(configs: Uint8Array, count: number): LogDerivatives;
 }
 
 export function resolveFlowOptions(opts: FlowOptions): ResolvedFlowOptions {
@@ -185,28 +188,43 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
   const act = (z: tf.Tensor2D): tf.Tensor2D =>
     o.activation === 'relu' ? tf.relu(z) : tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
 
-  /** ℓ [B, N] from σ [B, N]. */
-  function made(sigma: tf.Tensor2D): tf.Tensor2D {
-    let h = sigma;
-    for (let l = 0; l < o.layers; l++) {
-      const W = tf.mul(hiddenW[l], hiddenM[l]) as tf.Tensor2D;
-      const z = tf.add(l === 0 ? mmConstLeft(h, W) : mm(h, W), hiddenB[l]) as tf.Tensor2D;
-      h = act(z);
-    }
-    let out = mmConstLeft(sigma, tf.mul(directW, directM) as tf.Tensor2D);
-    if (outW && outM) out = tf.add(out, mm(h, tf.mul(outW, outM) as tf.Tensor2D));
-    return tf.add(out, outB) as tf.Tensor2D;
+  /** The effective (masked) weights of one pass; the biases are the variables. */
+  interface Weights {
+    hidden: { W: tf.Tensor2D; b: tf.Tensor1D }[];
+    out: tf.Tensor2D | null;
+    direct: tf.Tensor2D;
+    phase: { W: tf.Tensor2D; b: tf.Tensor1D }[];
   }
 
-  function phaseOf(sigma: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor1D {
+  function weights(): Weights {
+    return {
+      hidden: hiddenW.map((W, l) => ({ W: tf.mul(W, hiddenM[l]) as tf.Tensor2D, b: hiddenB[l] as tf.Tensor1D })),
+      out: outW && outM ? (tf.mul(outW, outM) as tf.Tensor2D) : null,
+      direct: tf.mul(directW, directM) as tf.Tensor2D,
+      phase: phaseOutW && phaseOutB
+        ? [...phaseW.map((W, l) => ({ W: W as tf.Tensor2D, b: phaseB[l] as tf.Tensor1D })), { W: phaseOutW as tf.Tensor2D, b: phaseOutB as tf.Tensor1D }]
+        : [],
+    };
+  }
+
+  /** ℓ [B, N] from σ [B, N]; biases are added inside the products (`ops.affine`). */
+  function made(sigma: tf.Tensor2D, ops: Ops = GRAD_OPS, w: Weights = weights()): tf.Tensor2D {
+    let h = sigma;
+    w.hidden.forEach(({ W, b }) => {
+      h = act(ops.affine(h, W, b));
+    });
+    if (!w.out) return ops.affine(sigma, w.direct, outB as tf.Tensor1D);
+    return tf.add(ops.mmConst(sigma, w.direct), ops.affine(h, w.out, outB as tf.Tensor1D)) as tf.Tensor2D;
+  }
+
+  function phaseOf(sigma: tf.Tensor2D, x: tf.Tensor2D, ops: Ops = GRAD_OPS, w: Weights = weights()): tf.Tensor1D {
     const B = sigma.shape[0];
     let phase: tf.Tensor1D | null = null;
-    if (o.complex && phaseOutW && phaseOutB) {
+    if (w.phase.length > 0) {
       let h = sigma;
-      for (let l = 0; l < phaseW.length; l++) {
-        h = act(tf.add(l === 0 ? mmConstLeft(h, phaseW[l]) : mm(h, phaseW[l]), phaseB[l]) as tf.Tensor2D);
-      }
-      const f = tf.reshape(tf.add(mm(h, phaseOutW), phaseOutB), [B]);
+      for (let l = 0; l + 1 < w.phase.length; l++) h = act(ops.affine(h, w.phase[l].W, w.phase[l].b));
+      const last = w.phase[w.phase.length - 1];
+      const f = tf.reshape(ops.affine(h, last.W, last.b), [B]);
       // softsign(f) = f / (1 + |f|)
       phase = tf.mul(tf.div(f, tf.add(tf.abs(f), 1)), Math.PI) as tf.Tensor1D;
     }
@@ -218,8 +236,8 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
   }
 
   /** log P [B] of bits x [B, N]. */
-  function logProb(x: tf.Tensor2D, sigma: tf.Tensor2D): tf.Tensor1D {
-    const l = made(sigma);
+  function logProb(x: tf.Tensor2D, sigma: tf.Tensor2D, ops: Ops = GRAD_OPS, w: Weights = weights()): tf.Tensor1D {
+    const l = made(sigma, ops, w);
     // log P(x_s | x_<s) = −softplus(−σ_s ℓ_s)
     let lp = tf.neg(tf.softplus(tf.neg(tf.mul(sigma, l)))) as tf.Tensor2D;
     let penalty: tf.Tensor1D | null = null;
@@ -246,6 +264,60 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
       const logAmp = tf.mul(logProb(x, sigma), 0.5) as tf.Tensor1D;
       const phase = phaseOf(sigma, x);
       return { logAmp, phase };
+    });
+  }
+
+  /**
+   * O_k(x): per chunk, the pass on the tfjs tape with products that record the (input, cotangent)
+   * pairs of every weight matrix and bias (log-derivatives.ts `recordingOps`), once for Σ logAmp
+   * and (complex) once for Σ phase; each weight has one use per sample, so its per-sample
+   * gradient is one outer product, and a masked matrix's gradient is masked again.
+   */
+  function logDerivatives(configs: Uint8Array, count: number): LogDerivatives {
+    const nP = variables.reduce((n, v) => n + v.size, 0);
+    const off = variableOffsets(variables);
+    return batchedLogDerivatives(N, nP, o.complex, configs, count, derivativeChunk(nP), (bits, B, re, im) => {
+      let rec = re;
+      for (const [part, r] of [['logAmp', re], ['phase', im]] as const) {
+        if (!r) continue;
+        rec = r;
+        const { value, grads } = tf.variableGrads(() => {
+          const w = weights();
+          const slots = new Map<number, string>();
+          w.hidden.forEach((h, l) => slots.set(h.W.id, `h${l}`).set(h.b.id, `hb${l}`));
+          if (w.out) slots.set(w.out.id, 'out');
+          slots.set(w.direct.id, 'direct').set(outB.id, 'outb');
+          w.phase.forEach((h, l) => slots.set(h.W.id, `p${l}`).set(h.b.id, `pb${l}`));
+          const ops = recordingOps(GRAD_OPS, () => rec, slots);
+          const x = bitsToTensor(bits, 0, B);
+          const sigma = tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D;
+          const y = part === 'logAmp' ? tf.mul(logProb(x, sigma, ops, w), 0.5) : phaseOf(sigma, x, ops, w);
+          return tf.sum(y) as tf.Scalar;
+        }, variables);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      // masked matrices: G_W = M ⊙ G_eff (the entries the mask removes get none)
+      const routing = new Routing(nP);
+      const masked = (slot: string, v: tf.Variable, mask: Float32Array) => {
+        for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) routing.entry(slot, mask.length, i, off[variables.indexOf(v)] + i, mask[i]);
+      };
+      const plain = (slot: string, v: tf.Variable) => routing.range(slot, v.size, 0, off[variables.indexOf(v)], v.size);
+      hiddenW.forEach((W, l) => {
+        masked(`h${l}`, W, masks.hidden[l]);
+        plain(`hb${l}`, hiddenB[l]);
+      });
+      if (outW) masked('out', outW, masks.output);
+      masked('direct', directW, masks.direct);
+      plain('outb', outB);
+      phaseW.forEach((W, l) => {
+        plain(`p${l}`, W);
+        plain(`pb${l}`, phaseB[l]);
+      });
+      if (phaseOutW && phaseOutB) {
+        plain(`p${phaseW.length}`, phaseOutW);
+        plain(`pb${phaseW.length}`, phaseOutB);
+      }
+      return routing;
     });
   }
 
@@ -353,6 +425,7 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
     normalized: true,
     options: o,
     logPsi,
+    logDerivatives,
     evaluate,
     sample,
     transform,

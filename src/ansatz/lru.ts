@@ -59,12 +59,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
-import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { parameterCount, type HostLogPsi, type LogPsi, type Wavefunction } from './wavefunction.js';
+import {
+  batchedLogDerivatives, derivativeChunk, recordingDiag, recordingOps, Routing, variableOffsets, type LogDerivatives,
+} from './log-derivatives.js';
 import { mmConstLeft } from './tf-ops.js';
 import {
   checkNUp, checkPath,
-  constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head, headArrays,
-  oneHotArray, GRAD_OPS, PLAIN_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
+  constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head, headArrays, headSlots,
+  oneHotArray, GRAD_OPS, PLAIN_OPS, prepareHead, readAccumulators, routeHead, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
 
@@ -183,8 +186,15 @@ function cmul(aRe: tf.Tensor, aIm: tf.Tensor, bRe: tf.Tensor, bIm: tf.Tensor): [
  * in float64: O(R·P), against O(R·P·log N) tensor ops (each a few memory passes) for the parallel
  * scan it replaced.
  */
-function segmentRecurrence(rows: Rows): (v: T2, lam: T2) => T2 {
+function segmentRecurrence(rows: Rows, perSegment?: (grad: Float32Array) => void): (v: T2, lam: T2) => T2 {
   const { R, tau } = rows;
+  // with `perSegment`: ∂L/∂λ of every segment separately ([count, 2P], for per-sample
+  // log-derivatives) is handed over instead of returning their sum (a zero gradient is returned)
+  let segment: Int32Array | null = null;
+  if (perSegment) {
+    segment = new Int32Array(R);
+    for (let r = 0; r < rows.count; r++) segment.fill(r, rows.rowStart[r], r + 1 < rows.count ? rows.rowStart[r + 1] : R);
+  }
   const f = (v: tf.Tensor, lam: tf.Tensor, save: tf.GradSaveFunc) => {
     const P = v.shape[1]! / 2;
     const W = 2 * P;
@@ -206,9 +216,10 @@ function segmentRecurrence(rows: Rows): (v: T2, lam: T2) => T2 {
       const g = dy.dataSync();
       const hs = saved[0].dataSync();
       const d = new Float64Array(R * W);
-      const gl = new Float64Array(W);
+      const gl = new Float64Array(segment ? rows.count * W : W);
       for (let i = R - 1; i >= 0; i--) {
         const o = i * W;
+        const og = segment ? segment[i] * W : 0;
         const next = i + 1 < R && tau[i + 1] > 0;
         for (let p = 0; p < P; p++) {
           let dr = g[o + p];
@@ -224,10 +235,14 @@ function segmentRecurrence(rows: Rows): (v: T2, lam: T2) => T2 {
           if (tau[i] > 0) {
             const a = hs[o - W + p];
             const b = hs[o - W + P + p];
-            gl[p] += dr * a + di * b;
-            gl[P + p] += di * a - dr * b;
+            gl[og + p] += dr * a + di * b;
+            gl[og + P + p] += di * a - dr * b;
           }
         }
+      }
+      if (perSegment) {
+        perSegment(Float32Array.from(gl));
+        return [tf.tensor2d(Float32Array.from(d), [R, W]), tf.zeros([1, W])];
       }
       return [tf.tensor2d(Float32Array.from(d), [R, W]), tf.tensor2d(Float32Array.from(gl), [1, W])];
     };
@@ -391,8 +406,8 @@ class LruWavefunction implements Wavefunction {
   }
 
   /** y = Re(h C) + D ⊙ u (h in the [re | im] layout), then u + GLU(y). */
-  private block(L: PreparedLayer, ops: Ops, h: T2, u: T2): T2 {
-    const y = tf.add(ops.mm(h, L.Ccat), tf.mul(u, L.D)) as T2;
+  private block(L: PreparedLayer, ops: Ops, h: T2, u: T2, diag: (u: T2, d: T2) => T2 = (a, d) => tf.mul(a, d) as T2): T2 {
+    const y = tf.add(ops.mm(h, L.Ccat), diag(u, L.D)) as T2;
     return tf.add(u, this.glu(L, ops, y)) as T2;
   }
 
@@ -494,6 +509,107 @@ class LruWavefunction implements Wavefunction {
       const phase = ph ? (tf.mul(tf.sum(tf.reshape(ph, [B, 2 * N]), 1), Math.PI) as tf.Tensor1D) : (tf.zeros([B]) as tf.Tensor1D);
       return { logAmp, phase };
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // per-sample log-derivatives
+
+  /**
+   * O_k(x) for `count` configurations: per chunk, the network in recurrence form on the tfjs tape
+   * (every layer, the first included: u⁰ = E[c], h = λ ⊙ h_prev + u B_γ, the block and its GLU, the
+   * head, all positions of all configurations as rows) with products that record their (input,
+   * cotangent) pairs (log-derivatives.ts), once for Σ logAmp and (complex) once for Σ phase; the
+   * recurrence hands over ∂/∂λ per configuration. The closed form of the first layer is not used
+   * here: its derivatives with respect to ν, θ, B, C, D and E would have to be routed through λ^n.
+   */
+  logDerivatives(configs: Uint8Array, count: number): LogDerivatives {
+    const N = this.nSites;
+    const nP = parameterCount(this);
+    return batchedLogDerivatives(N, nP, this.opts.complex, configs, count, derivativeChunk(nP), (x, B, re, im) => {
+      const bits = toPath(x, B, this.opts.order);
+      const rows = makeRows(B, N, new Int32Array(B));
+      const hr = this.headRows(bits, rows);
+      const indRows = this.indicatorRows(bits, rows);
+      let rec = re;
+      for (const [part, r] of [['logAmp', re], ['phase', im]] as const) {
+        if (!r) continue;
+        rec = r;
+        const { value, grads } = tf.variableGrads(() => {
+          const P = this.prepare();
+          const slots = new Map<number, string>([[P.E.id, 'E']]);
+          headSlots(P, slots);
+          P.layers.forEach((L, l) => {
+            for (const [k, t] of [['B', L.Bcat], ['C', L.Ccat], ['Wa', L.Wa], ['ba', L.ba], ['Wg', L.Wg], ['bg', L.bg]] as const) slots.set(t.id, `${k}${l}`);
+          });
+          const ops = recordingOps(GRAD_OPS, () => rec, slots, N);
+          let u = ops.mmConst(tf.tensor2d(indRows, [rows.R, 3]), P.E);
+          P.layers.forEach((L, l) => {
+            const h = segmentRecurrence(rows, (g) => rec.host(`lam${l}`, g))(ops.mm(u, L.Bcat), L.lamCat);
+            u = this.block(L, ops, h, u, recordingDiag(() => rec, `D${l}`, N));
+          });
+          const m = tf.tensor2d(hr.m, [rows.R, 1]);
+          const k = tf.tensor2d(hr.k, [rows.R, 1]);
+          const [sp, ph] = head(P, ops, u, m, k, hr.oh ? tf.tensor2d(hr.oh, [rows.R, 2]) : null);
+          return (part === 'logAmp' ? tf.mul(tf.sum(sp), -0.5) : tf.mul(tf.sum(ph!), Math.PI)) as tf.Scalar;
+        }, this.variables);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      return this.routing();
+    });
+  }
+
+  /**
+   * From the per-sample gradients of the effective weights to the variables (the Jacobian of
+   * `prepare` at the current parameters): with m = |λ| = exp(−e^ν), φ = arg λ = e^θ,
+   * γ = sqrt(1 − m²): ∂λ/∂ν = −e^ν λ, ∂λ/∂θ = i e^θ λ, ∂γ/∂ν = e^ν m²/γ; B_γ = γ ⊙ [B_re | B_im];
+   * C_cat = [C_re; −C_im]; the head as in rnn.ts.
+   */
+  private routing(): Routing {
+    const H = this.opts.hidden;
+    const Pn = H; // state size
+    const off = variableOffsets(this.variables);
+    const r = new Routing(parameterCount(this));
+    r.range('E', 3 * H, 0, off[0], 3 * H);
+    this.layerVars.forEach((lv, l) => {
+      const o = 1 + 11 * l; // nu, theta, Bre, Bim, Cre, Cim, D, Wa, ba, Wg, bg
+      const nu = lv.nu.dataSync();
+      const th = lv.theta.dataSync();
+      const Bre = lv.Bre.dataSync();
+      const Bim = lv.Bim.dataSync();
+      const W = 2 * Pn;
+      for (let p = 0; p < Pn; p++) {
+        const en = Math.exp(nu[p]);
+        const et = Math.exp(th[p]);
+        const m = Math.exp(-en);
+        const lre = m * Math.cos(et);
+        const lim = m * Math.sin(et);
+        const gamma = Math.sqrt(1 - m * m);
+        const dGamma = (en * m * m) / gamma;
+        // λ (host slot [re(P) | im(P)]) to ν and θ
+        r.entry(`lam${l}`, W, p, off[o] + p, -en * lre);
+        r.entry(`lam${l}`, W, Pn + p, off[o] + p, -en * lim);
+        r.entry(`lam${l}`, W, p, off[o + 1] + p, -et * lim);
+        r.entry(`lam${l}`, W, Pn + p, off[o + 1] + p, et * lre);
+        for (let i = 0; i < H; i++) {
+          const sre = i * W + p;
+          const sim = i * W + Pn + p;
+          r.entry(`B${l}`, H * W, sre, off[o + 2] + i * Pn + p, gamma);
+          r.entry(`B${l}`, H * W, sim, off[o + 3] + i * Pn + p, gamma);
+          r.entry(`B${l}`, H * W, sre, off[o] + p, dGamma * Bre[i * Pn + p]);
+          r.entry(`B${l}`, H * W, sim, off[o] + p, dGamma * Bim[i * Pn + p]);
+        }
+      }
+      r.range(`C${l}`, W * H, 0, off[o + 4], Pn * H);
+      r.range(`C${l}`, W * H, Pn * H, off[o + 5], Pn * H, -1);
+      r.range(`D${l}`, H, 0, off[o + 6], H);
+      r.range(`Wa${l}`, H * H, 0, off[o + 7], H * H);
+      r.range(`ba${l}`, H, 0, off[o + 8], H);
+      r.range(`Wg${l}`, H * H, 0, off[o + 9], H * H);
+      r.range(`bg${l}`, H, 0, off[o + 10], H);
+    });
+    const v = 1 + 11 * this.opts.layers;
+    routeHead(r, H, off[v], off[v + 1], this.opts.complex ? { oWp: off[v + 2], obp: off[v + 3] } : null);
+    return r;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ import { mm } from './tf-ops.js';
 import type { Connections } from '../hamiltonian/types.js';
 import type { Rng } from '../rng.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import type { AnalyticLogDerivatives, LogDerivatives } from './log-derivatives.js';
 
 export interface RbmOptions {
   nSites: number;
@@ -71,13 +72,7 @@ export function chainTranslations(n: number): number[][] {
   return Array.from({ length: n }, (_, k) => Array.from({ length: n }, (_, i) => (i + k) % n));
 }
 
-export interface LogDerivatives {
-  /** count × nParams, row-major: Re O_k(x_s) = ∂ log|ψ(x_s)| / ∂p_k */
-  re: Float64Array;
-  /** count × nParams: Im O_k(x_s) = ∂ arg ψ(x_s) / ∂p_k */
-  im: Float64Array;
-  nParams: number;
-}
+export { hasAnalyticLogDerivatives, type AnalyticLogDerivatives, type LogDerivatives } from './log-derivatives.js';
 
 /**
  * Metropolis look-up tables for `chains` chains whose configurations live in the array given to
@@ -97,14 +92,6 @@ export interface LocalUpdateWavefunction extends Wavefunction {
 
 export function hasLocalUpdates(wf: Wavefunction): wf is LocalUpdateWavefunction {
   return typeof (wf as Partial<LocalUpdateWavefunction>).createWalkers === 'function';
-}
-
-export interface AnalyticLogDerivatives {
-  logDerivatives(configs: Uint8Array, count: number): LogDerivatives;
-}
-
-export function hasAnalyticLogDerivatives(wf: Wavefunction): wf is Wavefunction & AnalyticLogDerivatives {
-  return typeof (wf as Partial<AnalyticLogDerivatives>).logDerivatives === 'function';
 }
 
 interface HostParams {

@@ -45,12 +45,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
-import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { parameterCount, type ConnectedLogPsi, type HostLogPsi, type LogPsi, type Wavefunction } from './wavefunction.js';
 import { mmConstLeft } from './tf-ops.js';
+import {
+  batchedLogDerivatives, derivativeChunk, Routing, variableOffsets, type LogDerivatives, type PerSampleGradients,
+} from './log-derivatives.js';
 import {
   checkNUp, checkPath,
   appendParentRows, BIG, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, fresh, glorot, head,
-  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath,
+  headArrays, headInputs, oneHotArray, PLAIN_OPS, GRAD_OPS, prepareHead, readAccumulators, routeHead, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
 
@@ -143,6 +146,40 @@ interface FusedLayer {
   bz: tf.Tensor1D | null;
   br: tf.Tensor1D | null;
   bn: tf.Tensor1D | null;
+}
+
+/** The three GRU gates, in variable order. */
+const GATES = ['z', 'r', 'n'] as const;
+
+/** Host-side constants of a BPTT pass (see `bpttInputs`). */
+interface BpttInputs {
+  B: number;
+  /** per position: head multiplier m and offset k [B], one-hot of the bit [B,2] (complex only) */
+  ms: Float32Array[];
+  ks: Float32Array[];
+  ohs: Float32Array[];
+  /** [N·B, 3] first-layer indicators, position-major */
+  ind: Float32Array;
+}
+
+/** What the BPTT forward pass keeps (see `bpttForward`). */
+interface BpttForward {
+  saved: tf.Tensor[];
+  /** per position and layer: indices into `saved` of [h, z, n, r, rh] */
+  slot: number[][][];
+  /** per position: indices of u and g (−1: none) */
+  headSlot: [number, number][];
+  acc: tf.Tensor2D;
+  pacc: tf.Tensor2D | null;
+}
+
+/** Per-position cotangents of a backward pass (see `backprop`), in position order. */
+interface BpttCotangents {
+  daz: tf.Tensor2D[][];
+  dar: tf.Tensor2D[][];
+  dan: tf.Tensor2D[][];
+  dds: tf.Tensor2D[];
+  dqs: tf.Tensor2D[];
 }
 
 class RnnWavefunction implements Wavefunction {
@@ -402,6 +439,103 @@ class RnnWavefunction implements Wavefunction {
     });
   }
 
+  /** Host-side constants of a BPTT pass: head multipliers/offsets, one-hots and first-layer indicators per position. */
+  private bpttInputs(bits: Uint8Array, B: number): BpttInputs {
+    const N = this.nSites;
+    const complex = this.opts.complex;
+    const ms: Float32Array[] = [];
+    const ks: Float32Array[] = [];
+    const ohs: Float32Array[] = [];
+    const ind = new Float32Array(N * B * 3);
+    const ups = new Int32Array(B);
+    for (let j = 0; j < N; j++) {
+      const [m, k] = headArrays(bits, ups, B, j, N, this.opts.nUp);
+      ms.push(m);
+      ks.push(k);
+      if (complex) ohs.push(oneHotArray(bits, B, j, N));
+      const o = j * B * 3;
+      for (let r = 0; r < B; r++) {
+        ind[o + 3 * r + (j === 0 ? 2 : bits[r * N + j - 1])] = 1;
+        ups[r] += bits[r * N + j];
+      }
+    }
+    return { B, ms, ks, ohs, ind };
+  }
+
+  /**
+   * The forward pass of BPTT, position by position, keeping what the backward pass needs: per
+   * position and layer [h, z, n, r, rh] (r, rh absent at j = 0), then u (head input of the
+   * softplus) and g (phase head output). Returns the saved tensors (caller disposes) and the
+   * accumulators −2·logAmp [B,1] and the phase sums [B,2].
+   */
+  private bpttForward(P: Prepared, inp: BpttInputs): BpttForward {
+    const N = this.nSites;
+    const L = this.opts.layers;
+    const { B, ms, ks, ohs, ind } = inp;
+    const saved: tf.Tensor[] = [];
+    const slot: number[][][] = [];
+    const headSlot: [number, number][] = [];
+    let h: (tf.Tensor2D | null)[] = new Array(L).fill(null);
+    let acc: tf.Tensor2D | null = null;
+    let pacc: tf.Tensor2D | null = null;
+    for (let j = 0; j < N; j++) {
+      const res = tidy(() => {
+        const keep: tf.Tensor[][] = [];
+        const hn: tf.Tensor2D[] = [];
+        let x: tf.Tensor2D = tf.tensor2d(ind.subarray(j * B * 3, (j + 1) * B * 3), [B, 3]);
+        for (let l = 0; l < L; l++) {
+          let pz: tf.Tensor2D, pr: tf.Tensor2D, pn: tf.Tensor2D;
+          if (l === 0) {
+            pz = tf.matMul(x, P.A[0]);
+            pr = tf.matMul(x, P.A[1]);
+            pn = tf.matMul(x, P.A[2]);
+          } else {
+            pz = PLAIN_OPS.affine(x, P.W[l][0], P.b[l][0]);
+            pr = PLAIN_OPS.affine(x, P.W[l][1], P.b[l][1]);
+            pn = PLAIN_OPS.affine(x, P.W[l][2], P.b[l][2]);
+          }
+          const hp = h[l];
+          let z: tf.Tensor2D, n: tf.Tensor2D, hl: tf.Tensor2D;
+          if (hp === null) {
+            z = tf.sigmoid(pz);
+            n = tf.sub(tf.mul(tf.sigmoid(pn), 2), 1) as tf.Tensor2D;
+            hl = tf.sub(n, tf.mul(z, n)) as tf.Tensor2D;
+            keep.push([hl, z, n]);
+          } else {
+            z = tf.sigmoid(tf.add(pz, tf.matMul(hp, P.U[l][0]))) as tf.Tensor2D;
+            const r = tf.sigmoid(tf.add(pr, tf.matMul(hp, P.U[l][1])));
+            const rh = tf.mul(r, hp);
+            n = tf.sub(tf.mul(tf.sigmoid(tf.add(pn, tf.matMul(rh, P.U[l][2]))), 2), 1) as tf.Tensor2D;
+            hl = tf.add(n, tf.mul(z, tf.sub(hp, n))) as tf.Tensor2D;
+            keep.push([hl, z, n, r, rh]);
+          }
+          hn.push(hl);
+          x = hl;
+        }
+        const d = PLAIN_OPS.affine(x, P.wd, P.bd);
+        const u = tf.add(tf.mul(tf.tensor2d(ms[j], [B, 1]), d), tf.tensor2d(ks[j], [B, 1]));
+        const sp = tf.softplus(u) as tf.Tensor2D;
+        const nacc = j > 0 ? tf.add(acc!, sp) : sp;
+        let g: tf.Tensor2D | null = null;
+        let npacc: tf.Tensor | null = null;
+        if (P.wp && P.bp) {
+          const gg = tf.mul(PLAIN_OPS.affine(x, P.wp, P.bp), tf.tensor2d(ohs[j], [B, 2])) as tf.Tensor2D;
+          g = gg;
+          const ph = tf.div(gg, tf.add(tf.abs(gg), 1));
+          npacc = j > 0 ? tf.add(pacc!, ph) : ph;
+        }
+        return { hn, keep, u, g, acc: nacc as tf.Tensor2D, pacc: npacc as tf.Tensor2D | null };
+      });
+      if (j > 0) tf.dispose([acc!, ...(pacc ? [pacc] : [])]);
+      acc = res.acc;
+      pacc = res.pacc;
+      h = res.hn;
+      slot.push(res.keep.map((list) => list.map((t) => saved.push(t) - 1)));
+      headSlot.push([saved.push(res.u) - 1, res.g ? saved.push(res.g) - 1 : -1]);
+    }
+    return { saved, slot, headSlot, acc: acc!, pacc };
+  }
+
   /**
    * Differentiable pass as one custom-gradient op with hand-written backpropagation through the
    * sequence. Compared with recording every op on the tfjs tape this avoids the tape's per-op
@@ -409,101 +543,20 @@ class RnnWavefunction implements Wavefunction {
    * the weight gradients into one large matMul per weight matrix over all positions.
    */
   private logPsiBptt(bits: Uint8Array, B: number): LogPsi {
-    const N = this.nSites;
-    const { layers: L, complex } = this.opts;
-    // host-side constants per position
-    const ms: Float32Array[] = [];
-    const ks: Float32Array[] = [];
-    const ohs: Float32Array[] = [];
-    const ind = new Float32Array(N * B * 3);
-    {
-      const ups = new Int32Array(B);
-      for (let j = 0; j < N; j++) {
-        const [m, k] = headArrays(bits, ups, B, j, N, this.opts.nUp);
-        ms.push(m);
-        ks.push(k);
-        if (complex) ohs.push(oneHotArray(bits, B, j, N));
-        const o = j * B * 3;
-        for (let r = 0; r < B; r++) {
-          ind[o + 3 * r + (j === 0 ? 2 : bits[r * N + j - 1])] = 1;
-          ups[r] += bits[r * N + j];
-        }
-      }
-    }
-    const indAt = (j: number) => tf.tensor2d(ind.subarray(j * B * 3, (j + 1) * B * 3), [B, 3]);
+    const complex = this.opts.complex;
+    const inp = this.bpttInputs(bits, B);
     const vars = this.variables;
 
     const forward = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const P = this.prepare();
-      // saved per position: for each layer [h, z, n, r, rh] (r, rh absent at j = 0), then u, g
-      const saved: tf.Tensor[] = [];
-      const slot: number[][][] = [];
-      const headSlot: [number, number][] = [];
-      let h: (tf.Tensor2D | null)[] = new Array(L).fill(null);
-      let acc: tf.Tensor2D | null = null;
-      let pacc: tf.Tensor2D | null = null;
-      for (let j = 0; j < N; j++) {
-        const res = tidy(() => {
-          const keep: tf.Tensor[][] = [];
-          const hn: tf.Tensor2D[] = [];
-          let x: tf.Tensor2D = indAt(j);
-          for (let l = 0; l < L; l++) {
-            let pz: tf.Tensor2D, pr: tf.Tensor2D, pn: tf.Tensor2D;
-            if (l === 0) {
-              pz = tf.matMul(x, P.A[0]);
-              pr = tf.matMul(x, P.A[1]);
-              pn = tf.matMul(x, P.A[2]);
-            } else {
-              pz = PLAIN_OPS.affine(x, P.W[l][0], P.b[l][0]);
-              pr = PLAIN_OPS.affine(x, P.W[l][1], P.b[l][1]);
-              pn = PLAIN_OPS.affine(x, P.W[l][2], P.b[l][2]);
-            }
-            const hp = h[l];
-            let z: tf.Tensor2D, n: tf.Tensor2D, hl: tf.Tensor2D;
-            if (hp === null) {
-              z = tf.sigmoid(pz);
-              n = tf.sub(tf.mul(tf.sigmoid(pn), 2), 1) as tf.Tensor2D;
-              hl = tf.sub(n, tf.mul(z, n)) as tf.Tensor2D;
-              keep.push([hl, z, n]);
-            } else {
-              z = tf.sigmoid(tf.add(pz, tf.matMul(hp, P.U[l][0]))) as tf.Tensor2D;
-              const r = tf.sigmoid(tf.add(pr, tf.matMul(hp, P.U[l][1])));
-              const rh = tf.mul(r, hp);
-              n = tf.sub(tf.mul(tf.sigmoid(tf.add(pn, tf.matMul(rh, P.U[l][2]))), 2), 1) as tf.Tensor2D;
-              hl = tf.add(n, tf.mul(z, tf.sub(hp, n))) as tf.Tensor2D;
-              keep.push([hl, z, n, r, rh]);
-            }
-            hn.push(hl);
-            x = hl;
-          }
-          const d = PLAIN_OPS.affine(x, P.wd, P.bd);
-          const u = tf.add(tf.mul(tf.tensor2d(ms[j], [B, 1]), d), tf.tensor2d(ks[j], [B, 1]));
-          const sp = tf.softplus(u) as tf.Tensor2D;
-          const nacc = j > 0 ? tf.add(acc!, sp) : sp;
-          let g: tf.Tensor2D | null = null;
-          let npacc: tf.Tensor | null = null;
-          if (P.wp && P.bp) {
-            const gg = tf.mul(PLAIN_OPS.affine(x, P.wp, P.bp), tf.tensor2d(ohs[j], [B, 2])) as tf.Tensor2D;
-            g = gg;
-            const ph = tf.div(gg, tf.add(tf.abs(gg), 1));
-            npacc = j > 0 ? tf.add(pacc!, ph) : ph;
-          }
-          return { hn, keep, u, g, acc: nacc as tf.Tensor2D, pacc: npacc as tf.Tensor2D | null };
-        });
-        if (j > 0) tf.dispose([acc!, ...(pacc ? [pacc] : [])]);
-        acc = res.acc;
-        pacc = res.pacc;
-        h = res.hn;
-        slot.push(res.keep.map((list) => list.map((t) => saved.push(t) - 1)));
-        headSlot.push([saved.push(res.u) - 1, res.g ? saved.push(res.g) - 1 : -1]);
-      }
+      const fw = this.bpttForward(P, inp);
       this.release(P);
-      const logAmp = tf.reshape(tf.mul(acc!, -0.5), [B]);
-      const value = pacc ? tf.concat([logAmp, tf.mul(tf.sum(pacc, 1), Math.PI)], 0) : logAmp;
-      save(saved);
-      const gradFunc = (dy: tf.Tensor, sv: tf.Tensor[]) =>
-        this.backward(dy, sv, slot, headSlot, B, ind, ms, ohs);
+      const logAmp = tf.reshape(tf.mul(fw.acc, -0.5), [B]);
+      const value = fw.pacc ? tf.concat([logAmp, tf.mul(tf.sum(fw.pacc, 1), Math.PI)], 0) : logAmp;
+      tf.dispose([fw.acc, ...(fw.pacc ? [fw.pacc] : [])]);
+      save(fw.saved);
+      const gradFunc = (dy: tf.Tensor, sv: tf.Tensor[]) => this.backward(dy, { ...fw, saved: sv }, inp);
       return { value, gradFunc };
     };
     const f = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -517,25 +570,26 @@ class RnnWavefunction implements Wavefunction {
     });
   }
 
-  /** Gradients of the BPTT pass with respect to all variables, in `variables` order. */
-  private backward(
-    dy: tf.Tensor, sv: tf.Tensor[], slot: number[][][], headSlot: [number, number][], B: number,
-    ind: Float32Array, ms: Float32Array[], ohs: Float32Array[],
-  ): tf.Tensor[] {
+  /**
+   * Backpropagation through the sequence: the cotangents of every position's pre-activations,
+   * without any reduction over the batch. `dacc` [B,1] is ∂L/∂(Σ softplus) (= −½ ∂L/∂logAmp;
+   * null: no amplitude term), `dP2` [B,2] is ∂L/∂(phase sums) (null: no phase term). Per layer and
+   * position (position order): ∂L/∂(update, reset, candidate pre-activations) — the candidate's
+   * for tanh's own argument, so the weights' cotangents are those of the unscaled variables —
+   * and per position ∂L/∂d of the logit difference and ∂L/∂(phase head outputs).
+   */
+  private backprop(dacc: tf.Tensor2D | null, dP2: tf.Tensor2D | null, fw: BpttForward, inp: BpttInputs): BpttCotangents {
     const N = this.nSites;
-    const { layers: L, complex } = this.opts;
+    const L = this.opts.layers;
+    const { B, ms, ohs } = inp;
+    const sv = fw.saved;
+    const { slot, headSlot } = fw;
     const T = (t: tf.Tensor) => tf.transpose(t as tf.Tensor2D);
     const lv = this.layerVars;
     const UT = lv.map((v) => [T(v.Uz), T(v.Ur), T(v.Un)]);
     const WT = lv.map((v, l) => (l === 0 ? null : [T(v.Wz), T(v.Wr), T(v.Wn)]));
-    const D = this.D;
-    const wdT = T(tf.matMul(this.Wo as tf.Tensor2D, D)); // [1,H]
+    const wdT = T(tf.matMul(this.Wo as tf.Tensor2D, this.D)); // [1,H]
     const WpT = this.Wp ? T(this.Wp) : null; // [2,H]
-    const dacc = tf.reshape(tf.mul(complex ? tf.slice(dy, [0], [B]) : dy, -0.5), [B, 1]);
-    const dP2 = complex
-      ? tf.matMul(tf.reshape(tf.slice(dy, [B], [B]), [B, 1]), tf.tensor2d([Math.PI, Math.PI], [1, 2]))
-      : null;
-    // per-layer lists over positions, for the weight gradients
     const daz: tf.Tensor2D[][] = lv.map(() => []);
     const dar: tf.Tensor2D[][] = lv.map(() => []);
     const dan: tf.Tensor2D[][] = lv.map(() => []);
@@ -545,15 +599,20 @@ class RnnWavefunction implements Wavefunction {
     for (let j = N - 1; j >= 0; j--) {
       const res = tidy(() => {
         const [iu, ig] = headSlot[j];
-        const du = tf.mul(dacc, tf.sigmoid(sv[iu]));
-        const dd = tf.mul(du, tf.tensor2d(ms[j], [B, 1])) as tf.Tensor2D;
-        let dh: tf.Tensor2D = tf.matMul(dd, wdT);
+        let dh: tf.Tensor2D | null = null;
+        let dd: tf.Tensor2D | null = null;
+        if (dacc) {
+          const du = tf.mul(dacc, tf.sigmoid(sv[iu]));
+          dd = tf.mul(du, tf.tensor2d(ms[j], [B, 1])) as tf.Tensor2D;
+          dh = tf.matMul(dd, wdT) as tf.Tensor2D;
+        }
         let dq: tf.Tensor2D | null = null;
         if (dP2 && WpT) {
           const g = sv[ig];
           const a = tf.add(tf.abs(g), 1);
           dq = tf.mul(tf.div(dP2, tf.mul(a, a)), tf.tensor2d(ohs[j], [B, 2])) as tf.Tensor2D;
-          dh = tf.add(dh, tf.matMul(dq, WpT)) as tf.Tensor2D;
+          const dhq = tf.matMul(dq, WpT) as tf.Tensor2D;
+          dh = dh ? (tf.add(dh, dhq) as tf.Tensor2D) : dhq;
         }
         const outNext: (tf.Tensor2D | null)[] = new Array(L).fill(null);
         const gz: tf.Tensor2D[] = [];
@@ -561,11 +620,12 @@ class RnnWavefunction implements Wavefunction {
         const gn: tf.Tensor2D[] = [];
         for (let l = L - 1; l >= 0; l--) {
           const dn1 = dhNext[l];
-          if (dn1) dh = tf.add(dh, dn1);
+          if (dn1) dh = dh ? (tf.add(dh, dn1) as tf.Tensor2D) : dn1;
           const s = slot[j][l];
           const z = sv[s[1]];
           const n = sv[s[2]];
           const hp = j > 0 ? sv[slot[j - 1][l][0]] : null;
+          if (dh === null) dh = tf.zerosLike(z) as tf.Tensor2D; // no cotangent reaches this position
           const omz = tf.sub(1, z);
           const dn = tf.mul(dh, omz);
           const dz = hp ? tf.mul(dh, tf.sub(hp, n)) : tf.neg(tf.mul(dh, n));
@@ -598,14 +658,33 @@ class RnnWavefunction implements Wavefunction {
         dar[l].push(res.gr[l]);
         dan[l].push(res.gn[l]);
       }
-      dds.push(res.dd);
+      if (res.dd) dds.push(res.dd);
       if (res.dq) dqs.push(res.dq);
     }
     tf.dispose(dhNext.filter((t): t is tf.Tensor2D => t !== null));
+    tf.dispose([...UT.flat(), ...WT.flatMap((w) => w ?? []), wdT, ...(WpT ? [WpT] : [])]);
     // lists were filled from j = N−1 down to 0: reverse to position order
     for (const lists of [daz, dar, dan]) for (const x of lists) x.reverse();
     dds.reverse();
     dqs.reverse();
+    return { daz, dar, dan, dds, dqs };
+  }
+
+  /** Gradients of the BPTT pass with respect to all variables, in `variables` order. */
+  private backward(dy: tf.Tensor, fw: BpttForward, inp: BpttInputs): tf.Tensor[] {
+    const N = this.nSites;
+    const { layers: L, complex } = this.opts;
+    const { B, ind } = inp;
+    const sv = fw.saved;
+    const { slot } = fw;
+    const T = (t: tf.Tensor) => tf.transpose(t as tf.Tensor2D);
+    const lv = this.layerVars;
+    const D = this.D;
+    const dacc = tf.reshape(tf.mul(complex ? tf.slice(dy, [0], [B]) : dy, -0.5), [B, 1]) as tf.Tensor2D;
+    const dP2 = complex
+      ? (tf.matMul(tf.reshape(tf.slice(dy, [B], [B]), [B, 1]), tf.tensor2d([Math.PI, Math.PI], [1, 2])) as tf.Tensor2D)
+      : null;
+    const { daz, dar, dan, dds, dqs } = this.backprop(dacc, dP2, fw, inp);
     // Weight gradients: one matMul over all positions per weight matrix. The wasm matMul packs
     // its right operand on every call with a new tensor (~30 ns per element, as much as the
     // product itself), so the right operand is the activation matrix shared by several
@@ -654,6 +733,103 @@ class RnnWavefunction implements Wavefunction {
       out.push(tf.matMul(HTT, DQ), tf.reshape(tf.matMul(onesRow, DQ), [2]));
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // per-sample log-derivatives
+
+  /**
+   * O_k(x) for `count` configurations: the BPTT forward pass once per chunk, its backward pass
+   * once for Σ logAmp and (complex) once for Σ phase, and the weight cotangents contracted per
+   * sample instead of over the batch (log-derivatives.ts): for each weight matrix the batched
+   * outer product Σ_j x_j ⊗ δ_j over the positions, one batched matMul per matrix.
+   */
+  logDerivatives(configs: Uint8Array, count: number): LogDerivatives {
+    const P = parameterCount(this);
+    return batchedLogDerivatives(this.nSites, P, this.opts.complex, configs, count, derivativeChunk(P), (x, B, re, im) =>
+      this.derivativePass(x, B, re, im),
+    );
+  }
+
+  private derivativePass(configs: Uint8Array, B: number, re: PerSampleGradients, im: PerSampleGradients | null): Routing {
+    const N = this.nSites;
+    const L = this.opts.layers;
+    const inp = this.bpttInputs(toPath(configs, B, this.opts.order), B);
+    const P = tidy(() => this.prepare());
+    const fw = this.bpttForward(P, inp);
+    this.release(P);
+    try {
+      const sv = fw.saved;
+      const hOf = (j: number, l: number) => sv[fw.slot[j][l][0]] as tf.Tensor2D;
+      const inds = Array.from({ length: N }, (_, j) => tf.tensor2d(inp.ind.subarray(j * B * 3, (j + 1) * B * 3), [B, 3]));
+      const record = (rec: PerSampleGradients, c: BpttCotangents) => {
+        for (let l = 0; l < L; l++) {
+          const g = [c.daz[l], c.dar[l], c.dan[l]];
+          GATES.forEach((gate, q) => {
+            for (let j = 0; j < N; j++) {
+              if (l === 0) rec.outer(`A0${gate}`, inds[j], g[q][j]);
+              else {
+                rec.outer(`W${l}${gate}`, hOf(j, l - 1), g[q][j]);
+                rec.sum(`b${l}${gate}`, g[q][j]);
+              }
+              // the recurrent input is zero at j = 0; the candidate's is r ⊙ h
+              if (j > 0) rec.outer(`U${l}${gate}`, gate === 'n' ? (sv[fw.slot[j][l][4]] as tf.Tensor2D) : hOf(j - 1, l), g[q][j]);
+            }
+          });
+        }
+        c.dds.forEach((dd, j) => {
+          rec.outer('wd', hOf(j, L - 1), dd);
+          rec.sum('bd', dd);
+        });
+        c.dqs.forEach((dq, j) => {
+          rec.outer('wp', hOf(j, L - 1), dq);
+          rec.sum('bp', dq);
+        });
+        tf.dispose([...c.daz.flat(), ...c.dar.flat(), ...c.dan.flat(), ...c.dds, ...c.dqs]);
+      };
+      try {
+        // logAmp = −½ Σ softplus
+        record(re, tidy(() => this.backprop(tf.fill([B, 1], -0.5) as tf.Tensor2D, null, fw, inp)));
+        // phase = π Σ (both phase-head columns)
+        if (im) record(im, tidy(() => this.backprop(null, tf.fill([B, 2], Math.PI) as tf.Tensor2D, fw, inp)));
+      } finally {
+        tf.dispose(inds);
+      }
+    } finally {
+      tf.dispose([...fw.saved, fw.acc, ...(fw.pacc ? [fw.pacc] : [])]);
+    }
+    return this.routing();
+  }
+
+  /**
+   * From the per-sample slot gradients of `derivativePass` to the variables: the first layer's
+   * [3,H] matrices are [W_0 + b; W_1 + b; b] (rows 0, 1 to W, all three to b), the logit
+   * difference is Wo·[−1, 1]ᵀ, everything else is a variable itself.
+   */
+  private routing(): Routing {
+    const H = this.opts.hidden;
+    const off = variableOffsets(this.variables);
+    const r = new Routing(parameterCount(this));
+    let v = 0;
+    for (let l = 0; l < this.opts.layers; l++) {
+      const din = l === 0 ? 2 : H;
+      const [oW, oU, ob] = [v, v + 3, v + 6];
+      GATES.forEach((gate, q) => {
+        if (l === 0) {
+          const s = `A0${gate}`;
+          r.range(s, 3 * H, 0, off[oW + q], din * H);
+          for (let c = 0; c < 3; c++) r.range(s, 3 * H, c * H, off[ob + q], H);
+        } else {
+          r.range(`W${l}${gate}`, H * H, 0, off[oW + q], H * H);
+          r.range(`b${l}${gate}`, H, 0, off[ob + q], H);
+        }
+        r.range(`U${l}${gate}`, H * H, 0, off[oU + q], H * H);
+      });
+      v += 9;
+    }
+    // head variables: Wo [H,2], bo [2], then Wp [H,2], bp [2]
+    routeHead(r, H, off[v], off[v + 1], this.opts.complex ? { oWp: off[v + 2], obp: off[v + 3] } : null);
+    return r;
   }
 
   // ---------------------------------------------------------------------------------------------

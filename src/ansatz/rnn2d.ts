@@ -35,10 +35,14 @@ import type { Rng } from '../rng.js';
 import {
   checkNUp,
   appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, glorot, GRAD_OPS,
-  head, headInputs, PLAIN_OPS, prepareHead, readAccumulators, sampleChunked, tidy, toPath, type HeadWeights, type Ops, type RowSet,
+  head, headInputs, headSlots, PLAIN_OPS, prepareHead, readAccumulators, routeHead, sampleChunked, tidy, toPath,
+  type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
 import { mmConstLeft } from './tf-ops.js';
-import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { parameterCount, type ConnectedLogPsi, type HostLogPsi, type LogPsi, type Wavefunction } from './wavefunction.js';
+import {
+  batchedLogDerivatives, derivativeChunk, recordingOps, Routing, variableOffsets, type LogDerivatives,
+} from './log-derivatives.js';
 
 export type Rnn2dCell = 'plain' | 'gated';
 
@@ -302,27 +306,94 @@ class Rnn2dWavefunction implements Wavefunction {
     const B = configs.shape[0];
     if (configs.shape[1] !== N) throw new Error(`rnn2d.logPsi: expected [B, ${N}] configurations, got [${configs.shape}]`);
     const bits = toPath(configs.dataSync() as Float32Array, B, this.order);
+    return tidy(() => this.pass(this.prepare(), GRAD_OPS, bits, B));
+  }
+
+  /** The differentiable pass over B path-ordered configurations with the matrix products `ops`. */
+  private pass(P: Prepared, ops: Ops, bits: Uint8Array, B: number): LogPsi {
+    const N = this.nSites;
     const { complex, nUp } = this.opts;
-    return tidy(() => {
-      const P = this.prepare();
-      const ups = new Int32Array(B);
-      const live: (tf.Tensor2D | null)[] = new Array(this.opts.lx).fill(null);
-      const sps: tf.Tensor2D[] = [];
-      const phs: tf.Tensor2D[] = [];
-      for (let p = 0; p < N; p++) {
-        const [hh, hv] = this.neighbours(live, p);
-        const h = this.cell(P, GRAD_OPS, this.indicator(bits, B, p), hh, hv);
-        live[this.col[p]] = h;
-        const [m, k, oh] = headInputs(bits, ups, B, p, N, nUp, complex);
-        const [sp, ph] = head(P, GRAD_OPS, h, m, k, oh);
-        sps.push(sp);
-        if (ph) phs.push(ph);
-        for (let r = 0; r < B; r++) ups[r] += bits[r * N + p];
+    const ups = new Int32Array(B);
+    const live: (tf.Tensor2D | null)[] = new Array(this.opts.lx).fill(null);
+    const sps: tf.Tensor2D[] = [];
+    const phs: tf.Tensor2D[] = [];
+    for (let p = 0; p < N; p++) {
+      const [hh, hv] = this.neighbours(live, p);
+      const h = this.cell(P, ops, this.indicator(bits, B, p), hh, hv);
+      live[this.col[p]] = h;
+      const [m, k, oh] = headInputs(bits, ups, B, p, N, nUp, complex);
+      const [sp, ph] = head(P, ops, h, m, k, oh);
+      sps.push(sp);
+      if (ph) phs.push(ph);
+      for (let r = 0; r < B; r++) ups[r] += bits[r * N + p];
+    }
+    const logAmp = tf.reshape(tf.mul(tf.addN(sps), -0.5), [B]) as tf.Tensor1D;
+    const phase = complex ? (tf.mul(tf.sum(tf.addN(phs), 1), Math.PI) as tf.Tensor1D) : (tf.zeros([B]) as tf.Tensor1D);
+    return { logAmp, phase };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // per-sample log-derivatives
+
+  /**
+   * O_k(x) for `count` configurations: per chunk, the differentiable pass on the tfjs tape with
+   * products that record, per gate matrix and position, the (input, cotangent) pairs
+   * (log-derivatives.ts `recordingOps`), once for Σ logAmp and (complex) once for Σ phase; the
+   * pairs are contracted per sample (Σ over positions of the outer products, one batched matMul
+   * per matrix) and routed to the variables.
+   */
+  logDerivatives(configs: Uint8Array, count: number): LogDerivatives {
+    const nP = parameterCount(this);
+    return batchedLogDerivatives(this.nSites, nP, this.opts.complex, configs, count, derivativeChunk(nP), (x, B, re, im) => {
+      const bits = toPath(x, B, this.order);
+      let rec = re;
+      for (const [part, r] of [['logAmp', re], ['phase', im]] as const) {
+        if (!r) continue;
+        rec = r;
+        const { value, grads } = tf.variableGrads(() => {
+          const P = this.prepare();
+          const slots = new Map<number, string>();
+          P.gates.forEach((g, q) => {
+            if (g.A) slots.set(g.A.id, `A${q}`);
+            slots.set(g.Uh.id, `Uh${q}`);
+            slots.set(g.Uv.id, `Uv${q}`);
+          });
+          headSlots(P, slots);
+          return tf.sum(this.pass(P, recordingOps(GRAD_OPS, () => rec, slots), bits, B)[part]) as tf.Scalar;
+        }, this.variables);
+        tf.dispose([value, ...Object.values(grads)]);
       }
-      const logAmp = tf.reshape(tf.mul(tf.addN(sps), -0.5), [B]) as tf.Tensor1D;
-      const phase = complex ? (tf.mul(tf.sum(tf.addN(phs), 1), Math.PI) as tf.Tensor1D) : (tf.zeros([B]) as tf.Tensor1D);
-      return { logAmp, phase };
+      return this.routing();
     });
+  }
+
+  /**
+   * From the per-sample gate-matrix gradients to the variables: A = s·(C_h W_h + C_v W_v + C_b b)
+   * (rows 0, 1 of A to W_h, rows 3, 4 to W_v, rows 0, 1, 2 to b), U = s·U_var, and the head.
+   */
+  private routing(): Routing {
+    const H = this.opts.hidden;
+    const off = variableOffsets(this.variables);
+    const r = new Routing(parameterCount(this));
+    let v = 0;
+    this.gateVars.forEach((g, q) => {
+      const s = g.scale;
+      if (g.Wh) {
+        const A = `A${q}`;
+        r.range(A, 6 * H, 0, off[v], 2 * H, s); // W_h
+        r.range(A, 6 * H, 3 * H, off[v + 1], 2 * H, s); // W_v
+        r.range(`Uh${q}`, H * H, 0, off[v + 2], H * H, s);
+        r.range(`Uv${q}`, H * H, 0, off[v + 3], H * H, s);
+        for (let c = 0; c < 3; c++) r.range(A, 6 * H, c * H, off[v + 4], H, s); // b
+        v += 5;
+      } else {
+        r.range(`Uh${q}`, H * H, 0, off[v], H * H, s);
+        r.range(`Uv${q}`, H * H, 0, off[v + 1], H * H, s);
+        v += 2;
+      }
+    });
+    routeHead(r, H, off[v], off[v + 1], this.opts.complex ? { oWp: off[v + 2], obp: off[v + 3] } : null);
+    return r;
   }
 
   // ---------------------------------------------------------------------------------------------

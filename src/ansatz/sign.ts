@@ -10,6 +10,7 @@ import type { Connections } from '../hamiltonian/types.js';
 import type { Lattice } from '../lattice/lattice.js';
 import type { Rng } from '../rng.js';
 import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { hasAnalyticLogDerivatives, type LogDerivatives } from './log-derivatives.js';
 
 export type SignRule = 'none' | 'marshall';
 
@@ -31,6 +32,8 @@ class MarshallSign implements Wavefunction {
   readonly sample?: (count: number, rng: Rng) => Uint8Array;
   readonly orbitRepresentatives?: (configs: Uint8Array, count: number) => Uint8Array;
   readonly evaluateConnected?: (parents: Uint8Array, conn: Connections) => ConnectedLogPsi;
+  /** the sign is parameter-free: the inner ansatz's O_k */
+  readonly logDerivatives?: (configs: Uint8Array, count: number) => LogDerivatives;
   private readonly onA: number[];
   private readonly maskA: tf.Tensor2D;
 
@@ -49,6 +52,7 @@ class MarshallSign implements Wavefunction {
     if (inner.sample) this.sample = (count, rng) => inner.sample!(count, rng);
     // the sign changes by a constant on each S^z sector under the lattice symmetries (run/symmetry.ts)
     if (inner.orbitRepresentatives) this.orbitRepresentatives = (configs, count) => inner.orbitRepresentatives!(configs, count);
+    if (hasAnalyticLogDerivatives(inner)) this.logDerivatives = (configs, count) => inner.logDerivatives(configs, count);
     if (inner.evaluateConnected) {
       this.evaluateConnected = (parents, conn) => {
         const r = inner.evaluateConnected!(parents, conn);

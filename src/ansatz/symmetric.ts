@@ -42,7 +42,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Connections } from '../hamiltonian/types.js';
 import type { Rng } from '../rng.js';
-import type { ConnectedLogPsi, HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
+import { parameterCount, type ConnectedLogPsi, type HostLogPsi, type LogPsi, type Wavefunction } from './wavefunction.js';
+import { derivativeChunk, hasAnalyticLogDerivatives, type AnalyticLogDerivatives, type LogDerivatives } from './log-derivatives.js';
 
 export interface SymmetryOperation {
   /** perm[s] = g(s): the spin on site s moves to site g(s) */
@@ -82,6 +83,8 @@ class SymmetrizedWavefunction implements Wavefunction {
   readonly normalized: boolean;
   readonly connectedExact?: boolean;
   readonly evaluateConnected?: (parents: Uint8Array, conn: Connections) => ConnectedLogPsi;
+  /** the wrapped network's O combined over the images (when it has a batched O) */
+  readonly logDerivatives?: (configs: Uint8Array, count: number) => LogDerivatives;
   /** number of group elements |G| */
   readonly order: number;
   /** from[g][t] = g⁻¹(t): (g x)_t = x_{from[g][t]} ⊕ flip[g] */
@@ -128,6 +131,41 @@ class SymmetrizedWavefunction implements Wavefunction {
     this.maxRows = opts.maxRows ?? 65536;
     this.describe = { order: ops.length, ...(opts.describe ?? {}) };
     if (inner.evaluateConnected) this.evaluateConnected = (parents, conn) => this.connected(parents, conn);
+    if (hasAnalyticLogDerivatives(inner)) this.logDerivatives = (configs, count) => this.derivatives(inner, configs, count);
+  }
+
+  /**
+   * O_k of ψ_G from the wrapped network's batched O on the images (log-derivatives.ts), with the
+   * weights of `logPsi`'s backward pass: Re O_G(x) = Σ_g w_A(g) Re O(g x), Im O_G(x) = Σ_g w_φ(g) Im O(g x).
+   */
+  private derivatives(inner: Wavefunction & AnalyticLogDerivatives, configs: Uint8Array, count: number): LogDerivatives {
+    const G = this.order;
+    const P = parameterCount(inner);
+    const re = new Float32Array(count * P);
+    let im = new Float32Array(0);
+    const block = Math.max(1, Math.floor(Math.min(this.maxRows, derivativeChunk(P)) / G));
+    for (let s = 0; s < count; s += block) {
+      const e = Math.min(count, s + block);
+      const img = this.images(configs, s, e);
+      const forbidden = this.forbiddenRows(configs, s, e);
+      const lp = inner.evaluate(img, (e - s) * G);
+      const wA = this.amplitudeWeights(lp.logAmp, forbidden);
+      const wP = this.phaseWeights(lp.phase, forbidden);
+      const O = inner.logDerivatives(img, (e - s) * G);
+      if (O.im.length > 0 && im.length === 0) im = new Float32Array(count * P);
+      for (let b = 0; b < e - s; b++) {
+        const dst = (s + b) * P;
+        for (let g = 0; g < G; g++) {
+          const r = b * G + g;
+          const a = wA[r];
+          const p = wP[r];
+          const src = r * P;
+          if (a !== 0) for (let k = 0; k < P; k++) re[dst + k] += a * O.re[src + k];
+          if (p !== 0 && O.im.length > 0) for (let k = 0; k < P; k++) im[dst + k] += p * O.im[src + k];
+        }
+      }
+    }
+    return { re, im, nParams: P };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { createRnn } from '../ansatz/rnn.js';
 import { createRnn2d } from '../ansatz/rnn2d.js';
 import { withSignRule } from '../ansatz/sign.js';
 import { withSymmetry } from '../ansatz/symmetric.js';
-import type { Wavefunction } from '../ansatz/wavefunction.js';
+import { parameterCount, type Wavefunction } from '../ansatz/wavefunction.js';
 import { InputError, quote } from '../errors.js';
 import { compileHamiltonian, loadModel, type ModelDefinition } from '../hamiltonian/index.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
@@ -19,7 +19,7 @@ import { Rng } from '../rng.js';
 import { MetropolisSampler } from '../sampler/metropolis.js';
 import { ExactSampler, type Sampler } from '../sampler/sampler.js';
 import { AdamOptimizer, type Optimizer } from '../vmc/optimizer.js';
-import { StochasticReconfiguration } from '../vmc/sr.js';
+import { StochasticReconfiguration, type SrSpace } from '../vmc/sr.js';
 import type { ExperimentConfig } from './experiment.js';
 import { resolveSymmetry } from './symmetry.js';
 
@@ -175,10 +175,22 @@ export function optimizerKind(cfg: ExperimentConfig): 'adam' | 'sr' {
   return cfg.optimizer === 'auto' ? (cfg.ansatz === 'rbm' ? 'sr' : 'adam') : cfg.optimizer;
 }
 
+/**
+ * Where SR solves its system: --sr-space, or for auto by size: sample space (minSR) when the rows
+ * of the sample-space system — the samples, twice that when the amplitudes are complex (a phase
+ * head, or the complex RBM) — are fewer than the parameters.
+ */
+export function srSpace(cfg: ExperimentConfig, nParams: number): SrSpace {
+  if (cfg['sr-space'] !== 'auto') return cfg['sr-space'];
+  const complex = cfg.ansatz === 'rbm' ? !cfg.real : cfg.phase;
+  return cfg.samples * (complex ? 2 : 1) < nParams ? 'sample' : 'parameter';
+}
+
 export function buildOptimizer(cfg: ExperimentConfig, wf: Wavefunction): Optimizer {
   const kind = optimizerKind(cfg);
   if (kind === 'adam') return new AdamOptimizer(wf, { lr: cfg.lr ?? 5e-3, decay: cfg['lr-decay'] });
   return new StochasticReconfiguration(wf, {
+    space: srSpace(cfg, parameterCount(wf)),
     learningRate: cfg.lr ?? 0.05,
     diagShift: cfg['diag-shift'],
     diagShiftDecay: cfg['diag-shift-decay'],

@@ -62,6 +62,7 @@ export const OPTIONS = {
   'diag-shift-decay': { type: 'number', group: SAMPLING, min: 0, default: 1, describe: 'SR shift schedule λ_t = max(min, λ0·decay^t); 1 = constant' },
   'diag-shift-min': { type: 'number', group: SAMPLING, min: 0, default: 0.001, describe: 'SR shift floor' },
   'sr-max-step': { type: 'number', group: SAMPLING, min: 0, default: 0, describe: 'SR: cap on the Fubini–Study length lr·sqrt(δ·F) of one update (0 = no cap); tames the first steps from a near-uniform start' },
+  'sr-space': { type: 'string', group: SAMPLING, default: 'auto', choices: ['auto', 'parameter', 'sample'], describe: 'SR: solve in parameter space (P×P) or sample space (minSR, rows×rows with rows = samples, ×2 for complex amplitudes; the same update); auto: sample space when rows < parameters (the choice is recorded in config.json)' },
   samples: { type: 'integer', group: SAMPLING, min: 1, default: 500, describe: 'samples per step' },
   steps: { type: 'integer', group: SAMPLING, min: 0, default: 500, describe: 'optimisation steps' },
   'budget-seconds': { type: 'number', group: SAMPLING, min: 0, describe: 'wall-clock training budget (s): training ends, completed, at the first step boundary past it or after --steps, whichever comes first' },
@@ -130,6 +131,7 @@ export interface ExperimentConfig {
   'diag-shift-decay': number;
   'diag-shift-min': number;
   'sr-max-step': number;
+  'sr-space': 'auto' | 'parameter' | 'sample';
   samples: number;
   steps: number;
   'budget-seconds'?: number;

@@ -13,8 +13,11 @@
  *   layer per sample, the RBM its angles θ [αN] (complex: two); a symmetrised ansatz
  *   (--symmetry) keeps them for the |G| images of every sample;
  * - the forward pass of a chunk of connected configurations (8192 rows for the RNNs);
- * - stochastic reconfiguration: the log-derivative rows O (float64, real and imaginary parts,
- *   distinct samples × parameters) and, below 1500 parameters, the P×P matrix S (src/vmc/sr.ts);
+ * - stochastic reconfiguration: the log-derivative rows O (distinct samples × parameters; rows =
+ *   samples, twice that for complex amplitudes; float32 from the batched passes, float64 from
+ *   the RBM — counted as float64), their centred float64 copy, and the system: below 1500
+ *   parameters the P×P matrix S, in sample space (minSR) the rows × rows matrix T (float64, and
+ *   its float32 product) and the float32 copy of the centred rows it is formed from (src/vmc/sr.ts);
  * - checkpoint.json, one string of about 16 characters per stored number — the parameters and,
  *   for Adam, its two moments (V8 caps a string at ~2^29 characters).
  *
@@ -23,6 +26,7 @@
  * everything together must fit in the machine's memory (or the cgroup limit).
  */
 import { InputError } from '../errors.js';
+import { srSpace } from './build.js';
 import type { ExperimentConfig } from './experiment.js';
 
 /** The wasm backend's largest heap (tfjs-backend-wasm 4.22: getHeapMax() = 4 GiB − 64 KiB). */
@@ -159,9 +163,12 @@ export function estimateRunMemory(cfg: ExperimentConfig, nSites: number, optimiz
     { what: `configurations of a batch (${batch} samples)`, bytes: batch * nSites, kind: 'host', perThread: false, lower: ['--samples', '--eval-samples', ...sizeFlags] },
   ];
   if (optimizer === 'sr') {
+    const rows = cfg.samples * ((cfg.ansatz === 'rbm' ? !cfg.real : cfg.phase) ? 2 : 1);
+    const sample = srSpace(cfg, P) === 'sample';
+    const system = sample ? (F64 + F32) * rows * rows + F32 * rows * P : P <= SR_CHOLESKY_MAX ? F64 * P * P : 0;
     parts.push({
-      what: `stochastic reconfiguration: log-derivatives of ${cfg.samples} samples × ${P} parameters${P <= SR_CHOLESKY_MAX ? ' and the S matrix' : ''}`,
-      bytes: F64 * (2 * cfg.samples * P + (P <= SR_CHOLESKY_MAX ? P * P : 0)),
+      what: `stochastic reconfiguration: log-derivatives of ${cfg.samples} samples × ${P} parameters${sample ? ' and the sample-space matrix' : P <= SR_CHOLESKY_MAX ? ' and the S matrix' : ''}`,
+      bytes: F64 * 2 * rows * P + system,
       kind: 'host',
       perThread: false,
       lower: ['--samples', ...net.sizeFlags, '--optimizer adam'],

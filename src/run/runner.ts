@@ -21,7 +21,7 @@ import { estimateEnergy, NumericalError, VmcDriver, type StepRecord } from '../v
 import { InThread, type StepThreads } from '../vmc/threads.js';
 import type { Optimizer } from '../vmc/optimizer.js';
 import { annealColumns, annealHistory, annealSchedule, annealPlot, type AnnealHistory } from './anneal.js';
-import { buildModel, buildOptimizer, buildSampler, buildWavefunction, latticeSites, networkSize, optimizerKind, samplerKind, type ModelParts } from './build.js';
+import { buildModel, buildOptimizer, buildSampler, buildWavefunction, latticeSites, networkSize, optimizerKind, samplerKind, srSpace, type ModelParts } from './build.js';
 import { loadLatestCheckpoint, restoreFromPrevious, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ExperimentConfig } from './experiment.js';
 import { applyInitOptimizer, applyInitWeights, prepareInitFrom, type InitRecord } from './init-from.js';
@@ -292,7 +292,7 @@ function openRunFiles(s: Session, opts: RunOptions): RunFiles {
   const metrics = MetricsWriter.open(join(dir, 'metrics.csv'), { resumeStep: opts.resumeDir ? s.driver.stepsDone : undefined });
   const files: RunFiles = { dir, runLog, metrics, reporter, progress, trainedBefore: progress.trainingSeconds };
   runLog.logger.info(
-    { dir, backend: s.backend, workers: s.nThreads, model: parts.definition.name, lattice: parts.lattice.describe(), ansatz: cfg.ansatz, n_parameters: s.nParams, reference: s.reference, resume_from: opts.resumeDir ? s.driver.stepsDone : null },
+    { dir, backend: s.backend, workers: s.nThreads, model: parts.definition.name, lattice: parts.lattice.describe(), ansatz: cfg.ansatz, n_parameters: s.nParams, reference: s.reference, resume_from: opts.resumeDir ? s.driver.stepsDone : null, ...(optimizerKind(cfg) === 'sr' ? { sr_space: srSpace(cfg, s.nParams) } : {}) },
     'run started',
   );
   for (const w of warnings) {
@@ -365,6 +365,7 @@ export function resolvedSettings(s: Pick<Session, 'cfg' | 'backend' | 'parts' | 
     n_up: s.parts.nUp,
     ansatz: s.wf.spec(),
     optimizer: optimizerKind(s.cfg),
+    ...(optimizerKind(s.cfg) === 'sr' ? { sr_space: srSpace(s.cfg, s.nParams) } : {}),
     sampler: s.sampler.kind,
     n_parameters: s.nParams,
     reference: s.reference,

@@ -6,7 +6,8 @@
  * - sampling: the shards of a batch are split into K contiguous groups (workers take the first
  *   groups, the main thread the last);
  * - local energies: the distinct configurations are split into K contiguous slices;
- * - gradients: the fixed gradient shards are split into K contiguous groups.
+ * - gradients (or SR's per-sample log-derivatives): the fixed gradient shards are split into K
+ *   contiguous groups.
  * Results come back in order, so the driver combines them exactly as on one thread (see
  * vmc/threads.ts: the numbers do not depend on K).
  *
@@ -30,7 +31,9 @@ import { Worker } from 'node:worker_threads';
 import { getParameters, setParameters, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sliceBounds, type SampleShard } from '../sampler/sampler.js';
+import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import type { GradientShard } from '../vmc/gradient.js';
+import type { DerivativeShard } from '../vmc/log-derivative-shards.js';
 import type { LocalEnergies } from '../vmc/local-energy.js';
 import { runTask, type StepThreads, type WorkerResult, type WorkerTask } from '../vmc/threads.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -81,7 +84,11 @@ export function resultBuffers(r: WorkerResult): ArrayBuffer[] {
         ? [r.energies.re, r.energies.im, r.energies.logPsi.logAmp, r.energies.logPsi.phase]
         : r.kind === 'gradients'
           ? r.gradients.flat()
-          : [];
+          : r.kind === 'logDerivatives'
+            ? r.derivatives.flatMap((o) => [o.re, o.im])
+            : r.kind === 'products'
+              ? r.products
+              : [];
   // only whole, distinct buffers can be transferred
   const seen = new Set<ArrayBuffer>();
   for (const a of arrays) {
@@ -169,6 +176,7 @@ class PoolWorker {
       const transfer = new Set<ArrayBuffer>();
       const task = req.task;
       if (task.kind === 'energies') transfer.add(task.configs.buffer as ArrayBuffer);
+      if (task.kind === 'products') for (const b of task.blocks) if (b) transfer.add(b.buffer as ArrayBuffer);
       for (const p of req.params ?? []) transfer.add(p.values.buffer as ArrayBuffer);
       this.worker.postMessage(req, [...transfer]);
     });
@@ -312,6 +320,38 @@ export class StepPool implements StepThreads {
     for (let k = 0; k < this.threads; k++) parts.push({ kind: 'gradients', shards: shards.slice(b[k], b[k + 1]) });
     const results = await this.spread(parts);
     return results.flatMap((r) => (r.kind === 'gradients' ? r.gradients : []));
+  }
+
+  async logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]> {
+    const b = sliceBounds(shards.length, this.threads);
+    const parts: WorkerTask[] = [];
+    for (let k = 0; k < this.threads; k++) parts.push({ kind: 'logDerivatives', shards: shards.slice(b[k], b[k + 1]) });
+    const results = await this.spread(parts);
+    return results.flatMap((r) => (r.kind === 'logDerivatives' ? r.derivatives : []));
+  }
+
+  /**
+   * Block products (minSR's Gram matrix): the pairs in K contiguous groups of about equal work
+   * (rows_i·rows_j each), workers first; each worker is sent only the blocks its pairs use.
+   */
+  async products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]> {
+    const cost = pairs.map(([i, j]) => blocks[i].length * blocks[j].length);
+    const total = cost.reduce((a, b) => a + b, 0);
+    const parts: WorkerTask[] = [];
+    let p = 0;
+    let done = 0;
+    for (let k = 0; k < this.threads; k++) {
+      const from = p;
+      const target = (total * (k + 1)) / this.threads;
+      while (p < pairs.length && (k === this.threads - 1 || done + cost[p] / 2 <= target)) done += cost[p++];
+      const mine = pairs.slice(from, p);
+      const used = new Set(mine.flat());
+      // workers get copies of the blocks they need; this thread reads them in place
+      const sent = blocks.map((b, i) => (used.has(i) ? (k < this.threads - 1 ? b.slice() : b) : null));
+      parts.push({ kind: 'products', blocks: sent, cols, pairs: mine });
+    }
+    const results = await this.spread(parts);
+    return results.flatMap((r) => (r.kind === 'products' ? r.products : []));
   }
 
   /** Live tensors in each thread, workers first (leak checks). */

@@ -13,7 +13,8 @@
  * run's numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { getParameters, setParameters, type ParameterTensor, type Wavefunction } from '../ansatz/wavefunction.js';
+import type { LogDerivatives } from '../ansatz/log-derivatives.js';
+import { getParameters, parameterCount, setParameters, type ParameterTensor, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { chainStats, expandByIndex } from '../sampler/diagnostics.js';
 import { concatShards, DEFAULT_SHARDS, type SampleBatch, type Sampler } from '../sampler/sampler.js';
@@ -21,6 +22,7 @@ import { annealTemperature, checkAnnealable, type AnnealSchedule } from './annea
 import { energyStats, type EnergyStats } from './estimator.js';
 import { freeEnergyRecord, objectiveValues, type FreeEnergyRecord } from './free-energy.js';
 import { gradientShards, sumShardGradients } from './gradient.js';
+import { concatLogDerivatives, derivativeShards } from './log-derivative-shards.js';
 import type { LocalEnergies } from './local-energy.js';
 import type { Optimizer } from './optimizer.js';
 import { InThread, type StepThreads } from './threads.js';
@@ -179,10 +181,12 @@ export class VmcDriver {
       throw new NumericalError(`free energy is ${targetStats.mean} at step ${this.stepsDone + 1} (T = ${T}): the optimisation diverged; lower --lr`);
     }
     const gradient = this.optimizer.usesEnergyGradient ? await this.energyGradient(unique, target, targetStats) : undefined;
+    const logDerivatives = this.optimizer.usesLogDerivatives ? await this.logDerivatives(unique) : undefined;
     const t3 = performance.now();
     let opt;
     try {
-      opt = this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient });
+      const products = this.threads.threads > 1 ? this.threads.products.bind(this.threads) : undefined;
+      opt = await this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient, logDerivatives, products });
     } finally {
       if (gradient) tf.dispose(gradient);
     }
@@ -199,7 +203,8 @@ export class VmcDriver {
       timings: {
         sample: (t1 - t0) / 1000,
         localEnergy: (t2 - t1) / 1000,
-        gradient: gradient ? (t3 - t2) / 1000 : opt.gradient,
+        // the driver's share (energy gradient or O) plus the optimizer's own (e.g. the SR solve)
+        gradient: (t3 - t2) / 1000 + (gradient ? 0 : opt.gradient),
         update: gradient ? (t4 - t3) / 1000 : opt.update,
         total: (t4 - t0) / 1000,
       },
@@ -227,6 +232,12 @@ export class VmcDriver {
       this.gradientShards,
     );
     return sumShardGradients(this.wf, await this.threads.gradients(shards));
+  }
+
+  /** SR's per-sample log-derivatives over the fixed gradient shards on the step's threads, rows in order. */
+  private async logDerivatives(unique: UniqueSamples): Promise<LogDerivatives> {
+    const shards = derivativeShards(unique.configs, unique.count, this.h.nSites, this.gradientShards);
+    return concatLogDerivatives(await this.threads.logDerivatives(shards), parameterCount(this.wf));
   }
 
   parameters(): ParameterTensor[] {

@@ -3,11 +3,13 @@
  * surrogate loss, then an Adam update). Stochastic reconfiguration implements the same contract.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { Adam, type AdamOptions, type AdamState } from './adam.js';
 import type { EnergyStats } from './estimator.js';
 import { energyGradient } from './gradient.js';
 import type { LocalEnergies } from './local-energy.js';
+import type { BlockProducts } from './gram-blocks.js';
 import type { UniqueSamples } from './unique.js';
 
 export interface StepContext {
@@ -19,6 +21,10 @@ export interface StepContext {
   stats: EnergyStats;
   /** ∂⟨E⟩/∂θ computed by the driver (for optimizers with `usesEnergyGradient`); not disposed here */
   gradient?: tf.Tensor[];
+  /** O of the distinct samples computed by the driver (for optimizers with `usesLogDerivatives`) */
+  logDerivatives?: LogDerivatives;
+  /** matrix products spread over the driver's threads (when it has several), e.g. minSR's Gram blocks */
+  products?: BlockProducts;
 }
 
 export interface OptimizerTimings {
@@ -33,8 +39,13 @@ export interface Optimizer {
    * threads) and passes as `ctx.gradient`
    */
   readonly usesEnergyGradient: boolean;
-  /** updates the wavefunction's variables in place; returns seconds spent */
-  step(ctx: StepContext): OptimizerTimings;
+  /**
+   * true: the update needs the per-sample log-derivatives O of the distinct samples, which the
+   * driver computes (sharded, possibly on worker threads) and passes as `ctx.logDerivatives`
+   */
+  readonly usesLogDerivatives?: boolean;
+  /** updates the wavefunction's variables in place; returns seconds spent (a promise when it awaits `ctx.products`) */
+  step(ctx: StepContext): OptimizerTimings | Promise<OptimizerTimings>;
   learningRate(): number;
   getState(): unknown;
   setState(state: unknown): void;

@@ -19,14 +19,33 @@
  *  - 'cg': conjugate gradient with matrix-free S·v = Xᵀ(Xv), 4·n·P per iteration, no P×P
  *    matrix; warm start from the previous direction. For large P.
  *  - 'auto': cholesky for P ≤ 1500, else cg.
+ *
+ * Sample space (minSR, Chen & Heyl, Nature Physics 20, 1476 (2024); for real parameters the
+ * stacked form of Rende et al., Commun. Phys. 7, 260 (2024)): with Y = [Xre; Xim] (the real and
+ * imaginary rows, 2n × P; n × P for a real ansatz) and e = sqrt(w)·[Re ΔE; Im ΔE], S = YᵀY and
+ * F = Yᵀe, so the push-through identity (YᵀY + λ)⁻¹Yᵀ = Yᵀ(YYᵀ + λ)⁻¹ gives
+ *   δ = Yᵀ (YYᵀ + λ I)⁻¹ e,
+ * the same δ as the parameter-space solve, at cost rows²·P instead of P³ (or CG iterations · 4nP):
+ * the choice when rows < P. The relative shift S + λ·diag(S) is the absolute one for the rescaled
+ * columns Z = Y·diag(S)^(−1/2): δ = diag(S)^(−1/2) Zᵀ (ZZᵀ + λ)⁻¹ e. T = ZZᵀ is formed by
+ * float32 tfjs matMuls of row blocks, lower block triangle only, possibly on the step's threads
+ * (gram-blocks.ts; the O(rows²·P) part: on the loaded 2-core machine, rows = 1000, P = 8000, one
+ * wasm matMul took 1.7 s where float64 loops would take ~11 s); a blocked float32 Cholesky factor
+ * of T + λ then preconditions a conjugate-gradient solve of the float64 system (matrix-free
+ * products Z(Zᵀv) over the rows of O), which recovers float64 accuracy in one or two iterations.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
-import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/rbm.js';
+import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/log-derivatives.js';
+import { assembleGram, blockProducts, gramPlan, type BlockProducts } from './gram-blocks.js';
+import type { OptimizerTimings } from './optimizer.js';
 
 export type { LogDerivatives };
 
 export type SrSolver = 'cholesky' | 'cg' | 'auto';
+
+/** Where the linear system is solved: parameter space (P × P) or sample space (rows × rows, minSR). */
+export type SrSpace = 'parameter' | 'sample';
 
 export interface SrSolveOptions {
   diagShift: number;
@@ -37,8 +56,10 @@ export interface SrSolveOptions {
   cgTol?: number;
   /** CG: iteration cap (default 1000) */
   cgMaxIter?: number;
-  /** CG: initial guess (e.g. the previous direction) */
+  /** CG: initial guess (e.g. the previous direction; parameter space only) */
   x0?: Float64Array | null;
+  /** parameter space (default) or sample space (minSR); the same δ */
+  space?: SrSpace;
 }
 
 export interface SrSolution {
@@ -46,9 +67,10 @@ export interface SrSolution {
   /** F (half the energy gradient) */
   force: Float64Array;
   solver: 'cholesky' | 'cg';
-  /** CG iterations (0 for cholesky) */
+  space: SrSpace;
+  /** CG iterations (0 for cholesky; sample space: preconditioned CG iterations) */
   iterations: number;
-  /** relative residual ‖(S+λD)δ − F‖/‖F‖ */
+  /** relative residual ‖(S+λD)δ − F‖/‖F‖ (sample space: ‖(T+λ)y − e‖/‖e‖ of its system) */
   residual: number;
 }
 
@@ -63,88 +85,337 @@ export function srDirection(O: LogDerivatives, eloc: ComplexSeries, weights: Flo
 }
 
 export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions): SrSolution {
+  return solveSr(O, eloc, weights, opts, null) as SrSolution;
+}
+
+/**
+ * `srSolve` with the sample-space Gram products computed by `products` (e.g. spread over the
+ * step's threads); the same numbers. Parameter space runs on this thread.
+ */
+export async function srSolveWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, products: BlockProducts): Promise<SrSolution> {
+  return solveSr(O, eloc, weights, opts, products);
+}
+
+function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, products: BlockProducts | null): SrSolution | Promise<SrSolution> {
   const P = O.nParams;
   const n = weights.length;
-  if (O.re.length !== n * P || O.im.length !== n * P) {
+  if (O.re.length !== n * P || (O.im.length !== n * P && O.im.length !== 0)) {
     throw new Error(`sr: O has ${O.re.length} entries, expected samples·nParams = ${n}·${P}`);
   }
   if (eloc.re.length !== n || eloc.im.length !== n) throw new Error(`sr: ${eloc.re.length} local energies for ${n} samples`);
   const lambda = opts.diagShift;
   if (!(lambda >= 0)) throw new Error(`sr: diagShift must be ≥ 0, got ${lambda}`);
-  let W = 0;
-  for (let s = 0; s < n; s++) W += weights[s];
-  if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
-
-  // means ⟨O⟩ and ⟨E⟩
-  const mRe = new Float64Array(P);
-  const mIm = new Float64Array(P);
-  let eRe = 0;
-  let eIm = 0;
-  for (let s = 0; s < n; s++) {
-    const w = weights[s] / W;
-    eRe += w * eloc.re[s];
-    eIm += w * eloc.im[s];
-    const r = s * P;
-    for (let k = 0; k < P; k++) {
-      mRe[k] += w * O.re[r + k];
-      mIm[k] += w * O.im[r + k];
-    }
-  }
-  // X = sqrt(w)(O − ⟨O⟩), stored parameter-major (X[k·n + s]: the products below run along
-  // contiguous samples); F = Σ_s sqrt(w) (ReΔE·Xre + ImΔE·Xim)
-  const Xre = new Float64Array(n * P);
-  const Xim = new Float64Array(n * P);
-  const F = new Float64Array(P);
-  for (let s = 0; s < n; s++) {
-    const sw = Math.sqrt(weights[s] / W);
-    const dr = sw * (eloc.re[s] - eRe);
-    const di = sw * (eloc.im[s] - eIm);
-    const r = s * P;
-    for (let k = 0; k < P; k++) {
-      const xr = sw * (O.re[r + k] - mRe[k]);
-      const xi = sw * (O.im[r + k] - mIm[k]);
-      Xre[k * n + s] = xr;
-      Xim[k * n + s] = xi;
-      F[k] += dr * xr + di * xi;
-    }
-  }
-  // diagonal of S (needed for the relative shift)
-  const D = new Float64Array(P);
-  if ((opts.diagShiftMode ?? 'absolute') === 'relative') {
-    for (let k = 0; k < P; k++) {
-      for (let s = 0; s < n; s++) D[k] += Xre[k * n + s] ** 2 + Xim[k * n + s] ** 2;
-    }
-    for (let k = 0; k < P; k++) D[k] = lambda * (D[k] + 1e-12);
-  } else if (opts.diagShiftMode === undefined || opts.diagShiftMode === 'absolute') {
-    D.fill(lambda);
-  } else {
-    throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
-  }
-
+  const space = opts.space ?? 'parameter';
+  if (space !== 'parameter' && space !== 'sample') throw new Error(`sr: unknown space "${String(space)}"`);
   const solver = opts.solver ?? 'auto';
-  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
   if (solver !== 'cholesky' && solver !== 'cg' && solver !== 'auto') throw new Error(`sr: unknown solver "${String(solver)}"`);
-
-  // a real ansatz has Im O = 0: skip the imaginary rows (halves the cost)
-  let anyIm = false;
-  for (let k = 0; k < n * P && !anyIm; k++) anyIm = Xim[k] !== 0;
-  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, anyIm ? Xim : null, n, P, D, v, out);
+  const mode = opts.diagShiftMode ?? 'absolute';
+  if (mode !== 'absolute' && mode !== 'relative') throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
+  if (space === 'sample') {
+    const g = sampleSpaceSolve(O, eloc, weights, lambda, mode === 'relative', opts.cgTol ?? 1e-8, opts.cgMaxIter ?? 1000);
+    if (products) return solveWith(g, products).then((sol) => ({ ...sol, solver: 'cholesky', space }));
+    return { ...solveHere(g), solver: 'cholesky', space };
+  }
+  const { Xre, Xim, F } = centred(O, eloc, weights);
+  // diagonal of S (needed for the relative shift)
+  let Sdiag: Float64Array | null = null;
+  if (mode === 'relative') {
+    Sdiag = new Float64Array(P);
+    for (let k = 0; k < P; k++) {
+      for (let s = 0; s < n; s++) Sdiag[k] += Xre[k * n + s] ** 2 + (Xim ? Xim[k * n + s] ** 2 : 0);
+    }
+    for (let k = 0; k < P; k++) Sdiag[k] += 1e-12;
+  }
   const fNorm = norm(F);
-  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', iterations: 0, residual: 0 };
+  const D = new Float64Array(P);
+  if (Sdiag) for (let k = 0; k < P; k++) D[k] = lambda * Sdiag[k];
+  else D.fill(lambda);
+
+  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
+  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, Xim, n, P, D, v, out);
+  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', space, iterations: 0, residual: 0 };
 
   if (useChol) {
-    const S = gram(Xre, anyIm ? Xim : null, n, P);
+    const S = gram(Xre, Xim, n, P);
     for (let k = 0; k < P; k++) S[k * P + k] += D[k];
     const delta = choleskySolve(S, P, F);
     const tmp = new Float64Array(P);
     apply(delta, tmp);
     let rr = 0;
     for (let k = 0; k < P; k++) rr += (tmp[k] - F[k]) ** 2;
-    return { delta, force: F, solver: 'cholesky', iterations: 0, residual: Math.sqrt(rr) / fNorm };
+    return { delta, force: F, solver: 'cholesky', space, iterations: 0, residual: Math.sqrt(rr) / fNorm };
   }
 
   const cg = conjugateGradient(apply, F, opts.x0 ?? null, opts.cgTol ?? 1e-6, opts.cgMaxIter ?? 1000);
-  return { delta: cg.x, force: F, solver: 'cg', iterations: cg.iterations, residual: cg.residual };
+  return { delta: cg.x, force: F, solver: 'cg', space, iterations: cg.iterations, residual: cg.residual };
+}
+
+/** Weighted means ⟨O⟩ (real, imaginary), ⟨E⟩ and sqrt(w_s/W) of the rows of O. */
+interface Moments {
+  sw: Float64Array;
+  mRe: Float64Array;
+  mIm: Float64Array;
+  eRe: number;
+  eIm: number;
+}
+
+function moments(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Moments {
+  const P = O.nParams;
+  const n = weights.length;
+  let W = 0;
+  for (let s = 0; s < n; s++) W += weights[s];
+  if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
+  const hasIm = O.im.length > 0;
+  const mRe = new Float64Array(P);
+  const mIm = new Float64Array(P);
+  const sw = new Float64Array(n);
+  let eRe = 0;
+  let eIm = 0;
+  for (let s = 0; s < n; s++) {
+    const w = weights[s] / W;
+    sw[s] = Math.sqrt(w);
+    eRe += w * eloc.re[s];
+    eIm += w * eloc.im[s];
+    const r = s * P;
+    for (let k = 0; k < P; k++) {
+      mRe[k] += w * O.re[r + k];
+      if (hasIm) mIm[k] += w * O.im[r + k];
+    }
+  }
+  return { sw, mRe, mIm, eRe, eIm };
+}
+
+/**
+ * X = sqrt(w)(O − ⟨O⟩) (real and imaginary parts; Xim null when Im O ≡ 0 — a real ansatz skips
+ * the imaginary rows, halving the cost), stored parameter-major (X[k·n + s]: the products below
+ * run along contiguous samples); F = Σ_s sqrt(w)·(Re ΔE·Xre + Im ΔE·Xim).
+ */
+function centred(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): { Xre: Float64Array; Xim: Float64Array | null; F: Float64Array } {
+  const P = O.nParams;
+  const n = weights.length;
+  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
+  const Xre = new Float64Array(n * P);
+  let Xim: Float64Array | null = O.im.length > 0 ? new Float64Array(n * P) : null;
+  const F = new Float64Array(P);
+  for (let s = 0; s < n; s++) {
+    const dr = sw[s] * (eloc.re[s] - eRe);
+    const di = sw[s] * (eloc.im[s] - eIm);
+    const r = s * P;
+    for (let k = 0; k < P; k++) {
+      const xr = sw[s] * (O.re[r + k] - mRe[k]);
+      Xre[k * n + s] = xr;
+      if (Xim) {
+        const xi = sw[s] * (O.im[r + k] - mIm[k]);
+        Xim[k * n + s] = xi;
+        F[k] += dr * xr + di * xi;
+      } else {
+        F[k] += dr * xr;
+      }
+    }
+  }
+  // an imaginary part that is all zero (e.g. an RBM with real parameters) is dropped as well
+  if (Xim) {
+    let anyIm = false;
+    for (let k = 0; k < n * P && !anyIm; k++) anyIm = Xim[k] !== 0;
+    if (!anyIm) Xim = null;
+  }
+  return { Xre, Xim, F };
+}
+
+/** The block products of T a sample-space solve asks for (see gram-blocks.ts). */
+interface GramRequest {
+  blocks: Float32Array[];
+  cols: number;
+  pairs: [number, number][];
+}
+
+interface SampleSpaceSolution {
+  delta: Float64Array;
+  force: Float64Array;
+  iterations: number;
+  residual: number;
+}
+
+/** Runs a sample-space solve with the block products on this thread. */
+function solveHere(g: Generator<GramRequest, SampleSpaceSolution, Float32Array[]>): SampleSpaceSolution {
+  let step = g.next();
+  while (!step.done) step = g.next(blockProducts(step.value.blocks, step.value.cols, step.value.pairs));
+  return step.value;
+}
+
+/** Runs a sample-space solve with the block products computed by `products` (e.g. on worker threads). */
+async function solveWith(g: Generator<GramRequest, SampleSpaceSolution, Float32Array[]>, products: BlockProducts): Promise<SampleSpaceSolution> {
+  let step = g.next();
+  while (!step.done) step = g.next(await products(step.value.blocks, step.value.cols, step.value.pairs));
+  return step.value;
+}
+
+/**
+ * minSR: δ = c ⊙ Zᵀ (ZZᵀ + λI)⁻¹ e with Z = Y·diag(c), c_k = 1 (absolute shift) or
+ * 1/sqrt(S_kk) (relative), Y = [Xre; Xim] (see the header), worked out from the rows of O
+ * without a centred copy: Y_r = sqrt(w_s)(O_r − ⟨O⟩). T = ZZᵀ in float32 by tfjs (gram-blocks.ts);
+ * its Cholesky factor (of T + λI) preconditions CG on the float64 system, whose products
+ * Z(Zᵀv) are float64 sums over the float32 rows of O.
+ */
+function* sampleSpaceSolve(
+  O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, tol: number, maxIter: number,
+): Generator<GramRequest, SampleSpaceSolution, Float32Array[]> {
+  const P = O.nParams;
+  const n = weights.length;
+  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
+  // rows: the real parts, then (complex O) the imaginary parts; an all-zero imaginary part is dropped
+  let hasIm = O.im.length > 0;
+  if (hasIm) {
+    let any = false;
+    for (let k = 0; k < n * P && !any; k++) any = O.im[k] !== mIm[k % P];
+    hasIm = any;
+  }
+  const R = hasIm ? 2 * n : n;
+  const rowOf = (r: number): [ArrayLike<number>, number, Float64Array, number] =>
+    r < n ? [O.re, r * P, mRe, sw[r]] : [O.im, (r - n) * P, mIm, sw[r - n]];
+  const e = new Float64Array(R);
+  for (let s = 0; s < n; s++) {
+    e[s] = sw[s] * (eloc.re[s] - eRe);
+    if (hasIm) e[n + s] = sw[s] * (eloc.im[s] - eIm);
+  }
+  // F = Yᵀe, diag(S) = Σ_r Y_rk² and (absolute shift, c = 1) Z = Y as float32 [R, P] in one pass
+  const F = new Float64Array(P);
+  const Sd = new Float64Array(P);
+  const Z = new Float32Array(R * P);
+  for (let r = 0; r < R; r++) {
+    const [X, o, m, w] = rowOf(r);
+    const er = e[r];
+    const z = r * P;
+    for (let k = 0; k < P; k++) {
+      const y = w * (X[o + k] - m[k]);
+      F[k] += er * y;
+      Sd[k] += y * y;
+      Z[z + k] = y;
+    }
+  }
+  if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
+  const c = new Float64Array(P).fill(1);
+  if (relative) {
+    for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sd[k] + 1e-12);
+    for (let r = 0; r < R; r++) {
+      const [X, o, m, w] = rowOf(r);
+      for (let k = 0; k < P; k++) Z[r * P + k] = c[k] * w * (X[o + k] - m[k]);
+    }
+  }
+  // the block products of T: computed by whoever runs this generator (this thread or the step's)
+  const plan = gramPlan(Z, R, P);
+  const A = assembleGram(R, plan.bounds, plan.pairs, yield { blocks: plan.blocks, cols: P, pairs: plan.pairs });
+  for (let r = 0; r < R; r++) A[r * R + r] += lambda;
+  preconditionerFactor(A, R);
+  // c² ⊙ Yᵀv (P): Σ_r v_r sqrt(w)(O_r − m), the mean term summed separately
+  const yt = (v: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    let sRe = 0;
+    let sIm = 0;
+    for (let r = 0; r < R; r++) {
+      const [X, o, , w] = rowOf(r);
+      const a = v[r] * w;
+      if (a === 0) continue;
+      if (r < n) sRe += a;
+      else sIm += a;
+      for (let k = 0; k < P; k++) out[k] += X[o + k] * a;
+    }
+    for (let k = 0; k < P; k++) out[k] = c[k] * c[k] * (out[k] - sRe * mRe[k] - sIm * mIm[k]);
+  };
+  // (ZZᵀ + λ) v = Y(c² ⊙ Yᵀv) + λv
+  const u = new Float64Array(P);
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    yt(v, u);
+    let muRe = 0;
+    let muIm = 0;
+    for (let k = 0; k < P; k++) {
+      muRe += mRe[k] * u[k];
+      muIm += mIm[k] * u[k];
+    }
+    for (let r = 0; r < R; r++) {
+      const [X, o, , w] = rowOf(r);
+      let a = 0;
+      for (let k = 0; k < P; k++) a += X[o + k] * u[k];
+      out[r] = lambda * v[r] + w * (a - (r < n ? muRe : muIm));
+    }
+  };
+  const y0 = choleskyBackSolve(A, R, e);
+  const cg = conjugateGradient(apply, e, y0, tol, maxIter, (r, z) => z.set(choleskyBackSolve(A, R, r)));
+  // δ = c ⊙ Zᵀy = c² ⊙ Yᵀy
+  const delta = new Float64Array(P);
+  yt(cg.x, delta);
+  return { delta, force: F, iterations: cg.iterations, residual: cg.residual };
+}
+
+/** Panel width of the blocked Cholesky factor (`preconditionerFactor`). */
+const CHOLESKY_PANEL = 128;
+
+/**
+ * Cholesky factor of A (R×R, lower triangle read, factor left in place) for the preconditioner of
+ * the sample-space CG: blocked, with the O(R³) work — panel solves and trailing updates — as
+ * float32 tfjs matMuls and only the diagonal blocks factored on the host (float64). A float32
+ * factor is all a preconditioner needs (CG on the float64 system corrects it). R = 1000 on the
+ * loaded 2-core machine, CPU seconds: 0.66–0.76 for the float64 host factor, 0.44–0.49 blocked.
+ * Falls back to the host factor when a float32 pivot is not positive (a shift too small for
+ * float32).
+ */
+function preconditionerFactor(A: Float64Array, R: number): void {
+  const b = CHOLESKY_PANEL;
+  if (R <= 2 * b) {
+    choleskyFactor(A, R);
+    return;
+  }
+  const L = new Float64Array(R * R);
+  const full = new Float32Array(R * R);
+  for (let i = 0; i < R; i++) for (let j = 0; j <= i; j++) full[i * R + j] = full[j * R + i] = A[i * R + j];
+  // S: the trailing Schur complement, rows and columns k.. of the matrix
+  let S = tf.tensor2d(full, [R, R]);
+  try {
+    for (let k = 0; k < R; k += b) {
+      const w = Math.min(b, R - k);
+      const m = R - k - w;
+      const Sh = S.dataSync(); // [R−k, R−k]
+      const n = R - k;
+      // diagonal block: host Cholesky, then its inverse (lower triangular)
+      const D = new Float64Array(w * w);
+      for (let i = 0; i < w; i++) for (let j = 0; j <= i; j++) D[i * w + j] = Sh[i * n + j];
+      try {
+        choleskyFactor(D, w);
+      } catch {
+        S.dispose();
+        S = null!;
+        choleskyFactor(A, R);
+        return;
+      }
+      for (let i = 0; i < w; i++) for (let j = 0; j <= i; j++) L[(k + i) * R + k + j] = D[i * w + j];
+      if (m === 0) break;
+      const inv = new Float32Array(w * w); // (L11⁻¹)ᵀ, upper triangular
+      for (let c = 0; c < w; c++) {
+        // column c of L11⁻¹ by forward substitution of e_c
+        const x = new Float64Array(w);
+        for (let i = c; i < w; i++) {
+          let s2 = i === c ? 1 : 0;
+          for (let q = c; q < i; q++) s2 -= D[i * w + q] * x[q];
+          x[i] = s2 / D[i * w + i];
+        }
+        for (let i = c; i < w; i++) inv[c * w + i] = x[i];
+      }
+      const next = tf.tidy(() => {
+        const panel = tf.slice(S, [w, 0], [m, w]); // A21
+        const L21 = tf.matMul(panel, tf.tensor2d(inv, [w, w])); // A21 · L11⁻ᵀ
+        const trail = tf.slice(S, [w, w], [m, m]);
+        return { L21, S2: tf.sub(trail, tf.matMul(L21, tf.transpose(L21))) };
+      });
+      const l21 = next.L21.dataSync();
+      next.L21.dispose();
+      for (let i = 0; i < m; i++) for (let j = 0; j < w; j++) L[(k + w + i) * R + k + j] = l21[i * w + j];
+      S.dispose();
+      S = next.S2 as tf.Tensor2D;
+    }
+  } finally {
+    S?.dispose();
+  }
+  A.set(L);
 }
 
 /**
@@ -238,6 +509,12 @@ function norm(v: Float64Array): number {
 
 /** In-place Cholesky of the lower triangle of A (P×P row-major), then solves A x = b. */
 export function choleskySolve(A: Float64Array, P: number, b: Float64Array): Float64Array {
+  choleskyFactor(A, P);
+  return choleskyBackSolve(A, P, b);
+}
+
+/** In-place Cholesky factor L (lower triangle of A, P×P row-major; the upper triangle is not read). */
+export function choleskyFactor(A: Float64Array, P: number): void {
   for (let j = 0; j < P; j++) {
     const rj = j * P;
     let d = A[rj + j];
@@ -252,28 +529,37 @@ export function choleskySolve(A: Float64Array, P: number, b: Float64Array): Floa
       A[ri + j] = s / ljj;
     }
   }
+}
+
+/** x = (L Lᵀ)⁻¹ b for the factor L left by `choleskyFactor`. */
+export function choleskyBackSolve(L: Float64Array, P: number, b: Float64Array): Float64Array {
   const y = new Float64Array(P);
   for (let i = 0; i < P; i++) {
     const ri = i * P;
     let s = b[i];
-    for (let k = 0; k < i; k++) s -= A[ri + k] * y[k];
-    y[i] = s / A[ri + i];
+    for (let k = 0; k < i; k++) s -= L[ri + k] * y[k];
+    y[i] = s / L[ri + i];
   }
   const x = new Float64Array(P);
   for (let i = P - 1; i >= 0; i--) {
     let s = y[i];
-    for (let k = i + 1; k < P; k++) s -= A[k * P + i] * x[k];
-    x[i] = s / A[i * P + i];
+    for (let k = i + 1; k < P; k++) s -= L[k * P + i] * x[k];
+    x[i] = s / L[i * P + i];
   }
   return x;
 }
 
+/**
+ * Conjugate gradient for A x = b (A symmetric positive definite, as `apply`), optionally
+ * preconditioned (`precond(r, z)`: z = M⁻¹r); stops when ‖r‖ ≤ tol·‖b‖ or after maxIter.
+ */
 export function conjugateGradient(
   apply: (v: Float64Array, out: Float64Array) => void,
   b: Float64Array,
   x0: Float64Array | null,
   tol: number,
   maxIter: number,
+  precond?: (r: Float64Array, z: Float64Array) => void,
 ): { x: Float64Array; iterations: number; residual: number } {
   const P = b.length;
   const x = x0 && x0.length === P ? Float64Array.from(x0) : new Float64Array(P);
@@ -282,25 +568,40 @@ export function conjugateGradient(
   apply(x, Ap);
   for (let k = 0; k < P; k++) r[k] = b[k] - Ap[k];
   const bn = norm(b);
-  const p = Float64Array.from(r);
+  // without a preconditioner z is r itself (plain CG)
+  const z = precond ? new Float64Array(P) : r;
+  if (precond) precond(r, z);
+  const p = Float64Array.from(z);
   let rs = 0;
   for (let k = 0; k < P; k++) rs += r[k] * r[k];
+  let rz = rs;
+  if (precond) {
+    rz = 0;
+    for (let k = 0; k < P; k++) rz += r[k] * z[k];
+  }
   let it = 0;
   while (Math.sqrt(rs) > tol * bn && it < maxIter) {
     apply(p, Ap);
     let pAp = 0;
     for (let k = 0; k < P; k++) pAp += p[k] * Ap[k];
     if (!(pAp > 0)) break;
-    const alpha = rs / pAp;
+    const alpha = rz / pAp;
     let rsNew = 0;
     for (let k = 0; k < P; k++) {
       x[k] += alpha * p[k];
       r[k] -= alpha * Ap[k];
       rsNew += r[k] * r[k];
     }
-    const beta = rsNew / rs;
-    for (let k = 0; k < P; k++) p[k] = r[k] + beta * p[k];
+    let rzNew = rsNew;
+    if (precond) {
+      precond(r, z);
+      rzNew = 0;
+      for (let k = 0; k < P; k++) rzNew += r[k] * z[k];
+    }
+    const beta = rzNew / rz;
+    for (let k = 0; k < P; k++) p[k] = z[k] + beta * p[k];
     rs = rsNew;
+    rz = rzNew;
     it++;
   }
   return { x, iterations: it, residual: Math.sqrt(rs) / (bn || 1) };
@@ -364,8 +665,14 @@ export interface SrConfig {
   solver?: SrSolver;
   cgTol?: number;
   cgMaxIter?: number;
-  /** start CG from the previous direction (default true) */
+  /** start CG from the previous direction (default true; parameter space) */
   warmStart?: boolean;
+  /**
+   * 'parameter' (default): solve (S + λ)δ = F; 'sample': minSR, the same δ from the rows × rows
+   * system (cheaper when rows = samples (×2 for complex O) < parameters); 'auto': sample space
+   * when the step's rows are fewer than the parameters
+   */
+  space?: SrSpace | 'auto';
   /**
    * Optional cap on the size of an update in state space: the step η·δ moves ψ by about
    * η·sqrt(δᵀSδ) ≤ η·sqrt(δ·F) (Fubini–Study units); when that exceeds `maxStateStep` the step is
@@ -385,6 +692,7 @@ export interface SrState {
 export interface SrStepInfo {
   diagShift: number;
   solver: 'cholesky' | 'cg';
+  space: SrSpace;
   iterations: number;
   residual: number;
   /** ‖2F‖, the plain energy-gradient norm */
@@ -395,6 +703,8 @@ export interface SrStepInfo {
   stateStep: number;
   /** factor applied by the `maxStateStep` cap (1 when inactive) */
   scale: number;
+  /** seconds of the solve (centring, the system, the direction; not O) */
+  solveSeconds: number;
 }
 
 /** What `step` needs from the driver (structurally the driver's StepContext). */
@@ -402,12 +712,19 @@ export interface SrStepContext {
   wf: Wavefunction;
   unique: { configs: Uint8Array; count: number; multiplicity: Float64Array };
   eloc: ComplexSeries;
+  /** O of the distinct samples, computed by the driver (sharded over its threads); else computed here */
+  logDerivatives?: LogDerivatives;
+  /** block products spread over the driver's threads (sample space); else computed here */
+  products?: BlockProducts;
 }
+
 
 export class StochasticReconfiguration {
   readonly kind = 'sr';
-  /** SR needs the per-sample log-derivatives, which it computes itself on this thread */
+  /** SR needs the per-sample log-derivatives instead of the energy gradient */
   readonly usesEnergyGradient = false;
+  /** the driver computes them (in shards, on its threads) and passes them as `ctx.logDerivatives` */
+  readonly usesLogDerivatives = true;
   private t = 0;
   private last: Float64Array | null = null;
   lastInfo: SrStepInfo | null = null;
@@ -418,6 +735,8 @@ export class StochasticReconfiguration {
   ) {
     if (!(config.learningRate > 0)) throw new Error(`sr: learningRate must be > 0, got ${config.learningRate}`);
     if (!(config.diagShift >= 0)) throw new Error(`sr: diagShift must be ≥ 0, got ${config.diagShift}`);
+    const sp = config.space ?? 'parameter';
+    if (sp !== 'parameter' && sp !== 'sample' && sp !== 'auto') throw new Error(`sr: space must be parameter, sample or auto, got "${String(sp)}"`);
   }
 
   learningRate(): number {
@@ -430,28 +749,55 @@ export class StochasticReconfiguration {
     return Math.max(c.diagShiftMin ?? 0, c.diagShift * (c.diagShiftDecay ?? 1) ** this.t);
   }
 
-  /** One SR update from (distinct) samples with multiplicities; returns seconds spent. */
-  step(ctx: SrStepContext): { gradient: number; update: number } {
+  /**
+   * One SR update from (distinct) samples with multiplicities; returns seconds spent. With
+   * `ctx.products` (the driver's threads) a sample-space step spreads its Gram products over them
+   * and returns a promise; otherwise everything runs here, synchronously.
+   */
+  step(ctx: SrStepContext): OptimizerTimings | Promise<OptimizerTimings> {
     const t0 = performance.now();
-    const O = logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
-    const delta = this.direction(O, ctx.eloc, ctx.unique.multiplicity);
-    const t1 = performance.now();
-    applyUpdate(ctx.wf, delta, -this.config.learningRate);
-    const t2 = performance.now();
-    return { gradient: (t1 - t0) / 1000, update: (t2 - t1) / 1000 };
+    const O = ctx.logDerivatives ?? logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
+    const w = ctx.unique.multiplicity;
+    const update = (delta: Float64Array): OptimizerTimings => {
+      const t1 = performance.now();
+      applyUpdate(ctx.wf, delta, -this.config.learningRate);
+      return { gradient: (t1 - t0) / 1000, update: (performance.now() - t1) / 1000 };
+    };
+    if (ctx.products) return this.directionWith(O, ctx.eloc, w, ctx.products).then(update);
+    return update(this.direction(O, ctx.eloc, w));
   }
 
   /** Computes the SR direction for the current step and advances the schedule (no update). */
   direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Float64Array {
-    const lambda = this.diagShift();
-    const sol = srSolve(O, eloc, weights, {
-      diagShift: lambda,
-      diagShiftMode: this.config.diagShiftMode,
-      solver: this.config.solver,
-      cgTol: this.config.cgTol,
-      cgMaxIter: this.config.cgMaxIter,
-      x0: this.config.warmStart === false ? null : this.last,
-    });
+    const plan = this.plan(O, weights.length);
+    return this.finish(plan, srSolve(O, eloc, weights, plan.opts));
+  }
+
+  /** `direction` with the sample-space Gram products computed by `products`; the same numbers. */
+  async directionWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, products: BlockProducts): Promise<Float64Array> {
+    const plan = this.plan(O, weights.length);
+    return this.finish(plan, await srSolveWith(O, eloc, weights, plan.opts, products));
+  }
+
+  /** The solve options of this step (shift from the schedule, space). */
+  private plan(O: LogDerivatives, samples: number): { opts: SrSolveOptions & { space: SrSpace }; t0: number } {
+    const space = this.space(O, samples);
+    return {
+      t0: performance.now(),
+      opts: {
+        space,
+        diagShift: this.diagShift(),
+        diagShiftMode: this.config.diagShiftMode,
+        solver: this.config.solver,
+        cgTol: this.config.cgTol,
+        cgMaxIter: this.config.cgMaxIter,
+        x0: this.config.warmStart === false || space === 'sample' ? null : this.last,
+      },
+    };
+  }
+
+  /** Advances the schedule, records the step's info and applies the state-step cap. */
+  private finish(plan: { opts: SrSolveOptions & { space: SrSpace }; t0: number }, sol: SrSolution): Float64Array {
     this.last = sol.delta;
     this.t++;
     let dF = 0;
@@ -460,16 +806,26 @@ export class StochasticReconfiguration {
     const cap = this.config.maxStateStep;
     const scale = cap !== undefined && cap > 0 && stateStep > cap ? cap / stateStep : 1;
     this.lastInfo = {
-      diagShift: lambda,
+      diagShift: plan.opts.diagShift,
       solver: sol.solver,
+      space: plan.opts.space,
       iterations: sol.iterations,
       residual: sol.residual,
       gradNorm: 2 * norm(sol.force),
       deltaNorm: norm(sol.delta),
       stateStep,
       scale,
+      solveSeconds: (performance.now() - plan.t0) / 1000,
     };
     return scale === 1 ? sol.delta : sol.delta.map((v) => v * scale);
+  }
+
+  /** The space this step's system is solved in: the configured one, or by size for 'auto'. */
+  space(O: LogDerivatives, samples: number): SrSpace {
+    const sp = this.config.space ?? 'parameter';
+    if (sp !== 'auto') return sp;
+    const rows = samples * (O.im.length > 0 ? 2 : 1);
+    return rows < O.nParams ? 'sample' : 'parameter';
   }
 
   getState(): SrState {

@@ -5,7 +5,8 @@
  *   2. local energies of the distinct samples (ψ of a row does not depend on the other rows of
  *      its batch, so any split gives the same numbers);
  *   3. the energy gradient, shard by shard over a fixed split of the distinct samples, the shards'
- *      gradients summed in float64 in shard order.
+ *      gradients summed in float64 in shard order (or, for stochastic reconfiguration, the
+ *      per-sample log-derivatives O of the same shards, concatenated in shard order).
  * Because the shards are fixed by the run (not by the number of threads), the numbers of a step
  * do not depend on how many threads share it. `InThread` runs everything on this thread; a
  * worker pool (run/step-pool.ts) implements the same interface over worker threads.
@@ -14,7 +15,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sampleShard, type SampleShard } from '../sampler/sampler.js';
+import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { shardGradientValues, type GradientShard } from './gradient.js';
+import { blockProducts } from './gram-blocks.js';
+import type { DerivativeShard } from './log-derivative-shards.js';
+import { logDerivatives } from './sr.js';
 import { localEnergies, type LocalEnergies } from './local-energy.js';
 
 export interface StepThreads {
@@ -28,6 +33,10 @@ export interface StepThreads {
   localEnergies(configs: Uint8Array, count: number): Promise<LocalEnergies>;
   /** per shard, one float32 array per variable: ∂(surrogate of the shard)/∂θ */
   gradients(shards: GradientShard[]): Promise<Float32Array[][]>;
+  /** per shard, O of its configurations (rows in order) */
+  logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]>;
+  /** Z_i Z_jᵀ for each pair of row blocks (gram-blocks.ts), in pair order */
+  products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
@@ -36,12 +45,16 @@ export type WorkerTask =
   | { kind: 'sample'; shards: SampleShard[] }
   | { kind: 'energies'; configs: Uint8Array; count: number }
   | { kind: 'gradients'; shards: GradientShard[] }
+  | { kind: 'logDerivatives'; shards: DerivativeShard[] }
+  | { kind: 'products'; blocks: (Float32Array | null)[]; cols: number; pairs: [number, number][] }
   | { kind: 'memory' };
 
 export type WorkerResult =
   | { kind: 'sample'; samples: Uint8Array[] }
   | { kind: 'energies'; energies: LocalEnergies }
   | { kind: 'gradients'; gradients: Float32Array[][] }
+  | { kind: 'logDerivatives'; derivatives: LogDerivatives[] }
+  | { kind: 'products'; products: Float32Array[] }
   | { kind: 'memory'; tensors: number };
 
 /** Runs one task on this thread with `wf` and `h` (workers and the main thread alike). */
@@ -53,6 +66,10 @@ export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTa
       return { kind: 'energies', energies: localEnergies(h, wf, task.configs, task.count, { maxConnected }) };
     case 'gradients':
       return { kind: 'gradients', gradients: task.shards.map((s) => shardGradientValues(wf, s)) };
+    case 'logDerivatives':
+      return { kind: 'logDerivatives', derivatives: task.shards.map((s) => logDerivatives(wf, s.configs, s.count)) };
+    case 'products':
+      return { kind: 'products', products: blockProducts(task.blocks, task.cols, task.pairs) };
     case 'memory':
       return { kind: 'memory', tensors: tf.memory().numTensors };
   }
@@ -79,6 +96,14 @@ export class InThread implements StepThreads {
 
   async gradients(shards: GradientShard[]): Promise<Float32Array[][]> {
     return shards.map((s) => shardGradientValues(this.wf, s));
+  }
+
+  async logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]> {
+    return shards.map((s) => logDerivatives(this.wf, s.configs, s.count));
+  }
+
+  async products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]> {
+    return blockProducts(blocks, cols, pairs);
   }
 
   async close(): Promise<void> {}

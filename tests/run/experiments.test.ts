@@ -34,7 +34,7 @@ interface Promise {
   settings: Partial<Record<keyof ExperimentConfig, unknown>>;
   /** how the run's energy is judged */
   reference:
-    | { method: 'free-fermion' | 'bethe-ansatz' | 'lanczos'; energy?: number; tol?: number }
+    | { method: 'free-fermion' | 'bethe-ansatz' | 'lanczos' | 'dense'; energy?: number; tol?: number }
     | { method: 'reference'; energy: number }
     | { method: null };
 }
@@ -44,6 +44,9 @@ const compare16 = { samples: 256, steps: 250, 'eval-samples': 5000, seed: 1 };
 const rnn2d4x4 = { cell: 'gated', hidden: 50, samples: 500, lr: 0.01, 'lr-decay': 500, 'eval-samples': 10000, steps: 800, seed: 1 };
 const paper = { cell: 'gated', hidden: 50, samples: 500, steps: 20000, lr: 0.005, 'lr-decay': 2000, 'checkpoint-every': 10 };
 const carleoTroyer = { alpha: 2, real: true, symmetric: true, sampler: 'metropolis', chains: 50, 'burn-in': 200, optimizer: 'sr', lr: 0.1, samples: 1000, steps: 600, 'eval-samples': 20000 };
+
+// Adam vs SR vs minSR at equal wall-clock (issue 15): shared settings of every entry
+const natgrad = { hidden: 50, samples: 1000, 'budget-seconds': 600, steps: 100000, 'eval-samples': 10000, seed: 1, workers: 1 };
 
 const PROMISES: Record<string, Promise> = {
   // "Exact energy by free fermions: -25.10779711162."
@@ -89,6 +92,30 @@ const PROMISES: Record<string, Promise> = {
   'compare-flow-rnn-heisenberg-chain20.json': {
     model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=20 periodic', nSites: 20, nUp: 10, sign: 'marshall', ansatze: ['rnn', 'flow'],
     settings: budget20, reference: { method: 'lanczos' },
+  },
+  // "Exact energy by free fermions: -25.10779711162."
+  'natgrad-tfim-chain20.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=20 open', nSites: 20, nUp: null, sign: 'none', ansatze: ['rnn', 'rnn', 'rnn'],
+    settings: natgrad, reference: { method: 'free-fermion', energy: -25.10779711162, tol: 1e-10 },
+  },
+  // "Exact energy by Lanczos: -35.617546119506" (the value lru-heisenberg-ring20.json's test checks)
+  'natgrad-heisenberg-ring20.json': {
+    model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=20 periodic', nSites: 20, nUp: 10, sign: 'marshall', ansatze: ['rnn', 'rnn', 'rnn'],
+    settings: natgrad, reference: { method: 'lanczos' },
+  },
+  // "Exact energy by Lanczos over the full 2^16 space" (−52.06038, checked for rnn2d-tfim-4x4-h3.044-periodic.json)
+  'natgrad-tfim-4x4-periodic.json': {
+    model: 'tfim', params: { J: 1, h: 3.044 }, lattice: 'square 4x4 periodic', nSites: 16, nUp: null, sign: 'none', ansatze: ['rnn2d', 'rnn2d', 'rnn2d'],
+    settings: { ...natgrad, cell: 'gated' }, reference: { method: 'lanczos' },
+  },
+  // the learning-rate calibration of the SR entries above
+  'natgrad-lr-tfim-chain12.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=12 open', nSites: 12, nUp: null, sign: 'none', ansatze: ['rnn', 'rnn', 'rnn', 'rnn'],
+    settings: { hidden: 20, samples: 500, steps: 150, 'eval-samples': 4000, seed: 1, workers: 1 }, reference: { method: 'free-fermion' },
+  },
+  'natgrad-lr-heisenberg-ring10.json': {
+    model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=10 periodic', nSites: 10, nUp: 5, sign: 'marshall', ansatze: ['rnn', 'rnn', 'rnn'],
+    settings: { hidden: 20, samples: 500, steps: 150, 'eval-samples': 4000, seed: 1, workers: 1 }, reference: { method: 'dense' },
   },
   // Carleo & Troyer: E/N = -0.44366307 (S·S units) for the periodic N = 40 chain; ×4 Pauli units
   'rbm-heisenberg-chain40.json': {
@@ -256,7 +283,7 @@ for (const f of files) {
       assert.equal(cfg.sign, want.sign);
       for (const [k, v] of Object.entries(want.settings)) assert.deepEqual(cfg[k as keyof ExperimentConfig], v, `${cfg.ansatz}: ${k}`);
       // options that resolve from the ansatz
-      assert.equal(optimizerKind(cfg), cfg.ansatz === 'rbm' ? 'sr' : 'adam', `${cfg.ansatz}: optimizer`);
+      assert.equal(optimizerKind(cfg), cfg.optimizer !== 'auto' ? cfg.optimizer : cfg.ansatz === 'rbm' ? 'sr' : 'adam', `${cfg.ansatz}: optimizer`);
       if (cfg.ansatz === 'rnn2d' || (cfg.ansatz === 'rnn' && cfg.hidden !== undefined)) assert.equal(networkSize(cfg, want.nSites).hidden, cfg.hidden);
       if (cfg.ansatz === 'flow' && cfg.hidden === undefined) assert.equal(networkSize(cfg, want.nSites).hidden, Math.max(16, 4 * want.nSites));
       if (want.nUp !== null) assert.ok(parts.hamiltonian.conservesSz, 'a fixed S^z needs an S^z-conserving model');

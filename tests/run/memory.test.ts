@@ -63,11 +63,15 @@ test('the parts scale like the tensors they stand for', () => {
   // activations ∝ samples × sites × hidden × layers: five float32 [H] vectors per position
   assert.equal(bytes(base, /activations/), 4 * 5 * 500 * 20 * 50);
   assert.equal(bytes(cfg({ n: 20, hidden: 50, samples: 1000, layers: 2 }), /activations/), 4 * bytes(base, /activations/));
-  // SR: float64 real and imaginary log-derivative rows, plus S below 1500 parameters
-  const rbm = cfg({ n: 20, ansatz: 'rbm', alpha: 1, samples: 100 });
+  // SR: log-derivative rows (real and imaginary: 2 × 100 rows) and their centred copy, float64,
+  // plus S below 1500 parameters (parameter space) or the 200 × 200 sample-space matrix and the
+  // float32 rows it is formed from (minSR, the automatic choice here: 200 rows < 880 parameters)
+  const rbm = cfg({ n: 20, ansatz: 'rbm', alpha: 1, samples: 100, 'sr-space': 'parameter' });
   const Prbm = estimateRunMemory(rbm, 20, 'sr').parameters;
   assert.equal(Prbm, 2 * (20 + 20 + 400));
-  assert.equal(bytes(rbm, /reconfiguration/), 8 * (2 * 100 * Prbm + Prbm * Prbm));
+  assert.equal(bytes(rbm, /reconfiguration/), 8 * (2 * 200 * Prbm + Prbm * Prbm));
+  const minsr = cfg({ n: 20, ansatz: 'rbm', alpha: 1, samples: 100 });
+  assert.equal(bytes(minsr, /reconfiguration/), 8 * 2 * 200 * Prbm + 12 * 200 * 200 + 4 * 200 * Prbm);
 });
 
 test('settings that cannot fit are refused naming the flag to lower; the shipped experiments fit', () => {

@@ -14,6 +14,7 @@ import type { Rng } from '../../rng.js';
 import type { ConnectedLogPsi, HostLogPsi } from '../wavefunction.js';
 import { affine, mm, mmConstLeft, mmConstRight } from '../tf-ops.js';
 import { forcedBit } from '../u1.js';
+import type { Routing } from '../log-derivatives.js';
 
 /** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
 export const BIG = 1e4;
@@ -103,6 +104,34 @@ export function prepareHead(Wo: tf.Variable, bo: tf.Variable, Wp: tf.Variable | 
   const wd = mmConstRight(Wo as tf.Tensor2D, D);
   const bd = fresh(tf.reshape(mmConstRight(tf.reshape(bo, [1, -1]) as tf.Tensor2D, D), [1]));
   return { wd, bd, wp: Wp ? (Wp as tf.Tensor2D) : null, bp: bp ? fresh(bp) : null };
+}
+
+/**
+ * Per-sample log-derivative routing of the head (log-derivatives.ts): slot 'wd' [H] (the logit
+ * difference's weights, Wo·[−1, 1]ᵀ) and 'bd' [1] to Wo [H,2] and bo [2] at offsets oWo, obo;
+ * for the complex head 'wp' [H·2] and 'bp' [2] to Wp and bp at oWp, obp.
+ */
+export function routeHead(r: Routing, H: number, oWo: number, obo: number, phase: { oWp: number; obp: number } | null): void {
+  for (let i = 0; i < H; i++) {
+    r.entry('wd', H, i, oWo + 2 * i, -1);
+    r.entry('wd', H, i, oWo + 2 * i + 1, 1);
+  }
+  r.entry('bd', 1, 0, obo, -1);
+  r.entry('bd', 1, 0, obo + 1, 1);
+  if (phase) {
+    r.range('wp', 2 * H, 0, phase.oWp, 2 * H);
+    r.range('bp', 2, 0, phase.obp, 2);
+  }
+}
+
+/** Slot names of the head's effective weights (for `recordingOps`): tensor id → slot. */
+export function headSlots(P: HeadWeights, slots: Map<number, string>): void {
+  slots.set(P.wd.id, 'wd');
+  slots.set(P.bd.id, 'bd');
+  if (P.wp && P.bp) {
+    slots.set(P.wp.id, 'wp');
+    slots.set(P.bp.id, 'bp');
+  }
 }
 
 /** Path-ordered bits of `count` configurations given in natural site order (from row `start`). */
