@@ -9,6 +9,9 @@
  *        [--workers W] [--files a.json,b.json,c.json] [--only adam,minsr]
  *   (SR and minSR take the same update, so equal-steps runs need only adam and minsr)
  *   node --import tsx scripts/natgrad-accuracy.ts --from DIR     # tabulate an earlier --out DIR again
+ *   node --import tsx scripts/natgrad-accuracy.ts --from A,B --out C  # one table of runs made in
+ *        several processes (e.g. one per core, split with --files/--only): the comparisons of the
+ *        same file are joined, in the order given
  *
  * Default files: experiments/natgrad-tfim-chain20.json, natgrad-heisenberg-ring20.json,
  * natgrad-tfim-4x4-periodic.json (600 s of training per entry: 9 runs, about 1.5 h). Output in
@@ -85,6 +88,25 @@ async function run(out: string): Promise<CompareResult[]> {
   return results;
 }
 
+/** The comparisons of earlier outputs; those of the same file (directory name) joined into one. */
+function readEarlier(dirs: string[]): { results: CompareResult[]; comparisons: string[] } {
+  const joined = new Map<string, CompareResult>();
+  const comparisons: string[] = [];
+  for (const from of dirs) {
+    for (const d of JSON.parse(readFileSync(join(from, 'natgrad.json'), 'utf8')).comparisons as string[]) {
+      comparisons.push(d);
+      const r = JSON.parse(readFileSync(join(d, 'compare.json'), 'utf8')) as CompareResult;
+      const seen = joined.get(basename(d));
+      if (!seen) joined.set(basename(d), r);
+      else {
+        seen.rows.push(...r.rows);
+        Object.assign(seen.configs, r.configs);
+      }
+    }
+  }
+  return { results: [...joined.values()], comparisons };
+}
+
 /** Relative error (moving average of the step energies) against training seconds or steps. */
 async function plotSystem(r: CompareResult, x: 'time' | 'step'): Promise<string> {
   const series = r.rows.map((row) => {
@@ -106,12 +128,11 @@ async function plotSystem(r: CompareResult, x: 'time' | 'step'): Promise<string>
 }
 
 async function main(): Promise<void> {
-  const from = arg('from');
-  const out = from ?? arg('out') ?? join('runs', `natgrad-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const from = arg('from')?.split(',') ?? null;
+  const out = arg('out') ?? from?.[0] ?? join('runs', `natgrad-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(out, { recursive: true });
-  const results: CompareResult[] = from
-    ? (JSON.parse(readFileSync(join(from, 'natgrad.json'), 'utf8')).comparisons as string[]).map((d) => JSON.parse(readFileSync(join(d, 'compare.json'), 'utf8')))
-    : await run(out);
+  const earlier = from ? readEarlier(from) : null;
+  const results: CompareResult[] = earlier ? earlier.results : await run(out);
   const byStep = results.every((r) => r.budget_seconds === null || r.budget_seconds >= 1e12);
   const rows: Row[] = results.flatMap((r) =>
     r.rows.map((row) => ({
@@ -144,8 +165,8 @@ async function main(): Promise<void> {
     md.push(`![${r.model}, ${r.lattice}](${name}.svg)`, '');
   }
   writeFileSync(join(out, 'natgrad.md'), md.join('\n'));
-  if (!from || !existsSync(join(out, 'natgrad.json'))) {
-    writeFileSync(join(out, 'natgrad.json'), JSON.stringify({ comparisons: results.map((r) => r.dir), rows }, null, 1));
+  if (!from || from.length > 1 || !existsSync(join(out, 'natgrad.json'))) {
+    writeFileSync(join(out, 'natgrad.json'), JSON.stringify({ comparisons: earlier?.comparisons ?? results.map((r) => r.dir), rows }, null, 1));
   }
   process.stdout.write(md.join('\n') + `\nwrote ${join(out, 'natgrad.md')}\n`);
 }

@@ -116,6 +116,8 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
     if (products) return solveWith(g, products).then((sol) => ({ ...sol, solver: 'cholesky', space }));
     return { ...solveHere(g), solver: 'cholesky', space };
   }
+  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
+  if (!useChol) return { ...parameterSpaceCg(O, eloc, weights, lambda, mode === 'relative', opts), solver: 'cg', space };
   const { Xre, Xim, F } = centred(O, eloc, weights);
   // diagonal of S (needed for the relative shift)
   let Sdiag: Float64Array | null = null;
@@ -130,24 +132,147 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
   const D = new Float64Array(P);
   if (Sdiag) for (let k = 0; k < P; k++) D[k] = lambda * Sdiag[k];
   else D.fill(lambda);
+  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: 'cholesky', space, iterations: 0, residual: 0 };
+  const S = gram(Xre, Xim, n, P);
+  for (let k = 0; k < P; k++) S[k * P + k] += D[k];
+  const delta = choleskySolve(S, P, F);
+  const tmp = new Float64Array(P);
+  sApply(Xre, Xim, n, P, D, delta, tmp);
+  let rr = 0;
+  for (let k = 0; k < P; k++) rr += (tmp[k] - F[k]) ** 2;
+  return { delta, force: F, solver: 'cholesky', space, iterations: 0, residual: Math.sqrt(rr) / fNorm };
+}
 
-  const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
-  const apply = (v: Float64Array, out: Float64Array) => sApply(Xre, Xim, n, P, D, v, out);
-  if (fNorm === 0) return { delta: new Float64Array(P), force: F, solver: useChol ? 'cholesky' : 'cg', space, iterations: 0, residual: 0 };
-
-  if (useChol) {
-    const S = gram(Xre, Xim, n, P);
-    for (let k = 0; k < P; k++) S[k * P + k] += D[k];
-    const delta = choleskySolve(S, P, F);
-    const tmp = new Float64Array(P);
-    apply(delta, tmp);
-    let rr = 0;
-    for (let k = 0; k < P; k++) rr += (tmp[k] - F[k]) ** 2;
-    return { delta, force: F, solver: 'cholesky', space, iterations: 0, residual: Math.sqrt(rr) / fNorm };
-  }
-
+/**
+ * Parameter-space CG on (S + λD) δ = F with S·v = Yᵀ(Yv) applied through the rows of O
+ * (`centredRows`): no centred copy, no transpose, float32 rows read as they are. Measured on
+ * the idle 2-core machine (quickstart GRU, M = 1000, P = 8052, 11 iterations): 0.77–1.09 s per
+ * solve with the former parameter-major float64 copy of X, 0.51–0.84 s with the rows (the whole SR step
+ * of `scripts/bench-natgrad.ts --workers 1`: 2.28 s before, 1.78 s after).
+ */
+function parameterSpaceCg(
+  O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, opts: SrSolveOptions,
+): Omit<SrSolution, 'solver' | 'space'> {
+  const P = O.nParams;
+  const Y = centredRows(O, eloc, weights);
+  const { F, Sd } = Y.forceAndDiagonal();
+  const D = new Float64Array(P);
+  for (let k = 0; k < P; k++) D[k] = relative ? lambda * (Sd[k] + 1e-12) : lambda;
+  if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
+  const a = new Float64Array(Y.R);
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    Y.times(v, a);
+    Y.transposeTimes(a, out);
+    for (let k = 0; k < P; k++) out[k] += D[k] * v[k];
+  };
   const cg = conjugateGradient(apply, F, opts.x0 ?? null, opts.cgTol ?? 1e-6, opts.cgMaxIter ?? 1000);
-  return { delta: cg.x, force: F, solver: 'cg', space, iterations: cg.iterations, residual: cg.residual };
+  return { delta: cg.x, force: F, iterations: cg.iterations, residual: cg.residual };
+}
+
+/**
+ * Y = [Yre; Yim], the centred, sqrt(weight)-scaled rows of O (R = n real rows, then n imaginary
+ * ones when Im O is not constant), and e the matching centred local energies — applied from the
+ * rows of O as they are: Y_r = sqrt(w_s)(O_s − ⟨O⟩), so Yv and Yᵀa carry the mean as one extra
+ * term. Sums in float64; inner loops unrolled (four partial sums per dot product, two rows per
+ * axpy), which keeps them bound by reading the rows.
+ */
+interface CentredRows {
+  R: number;
+  /** e_r = sqrt(w_s)(E_loc − ⟨E_loc⟩), real rows then imaginary rows */
+  e: Float64Array;
+  sw: Float64Array;
+  mRe: Float64Array;
+  mIm: Float64Array;
+  /** the row r: its array, offset, mean and sqrt(weight) */
+  row(r: number): [ArrayLike<number>, number, Float64Array, number];
+  /** out = Y v (R) */
+  times(v: Float64Array, out: Float64Array): void;
+  /** out = Yᵀ a (P) */
+  transposeTimes(a: Float64Array, out: Float64Array): void;
+  /** F = Yᵀe and diag(S)_k = Σ_r Y_rk², in one pass (which also writes Y into `Z` [R·P] if given) */
+  forceAndDiagonal(Z?: Float32Array): { F: Float64Array; Sd: Float64Array };
+}
+
+function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): CentredRows {
+  const P = O.nParams;
+  const n = weights.length;
+  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
+  // an imaginary part that is constant over the samples (e.g. zero: an RBM with real parameters) has no rows
+  let hasIm = O.im.length > 0;
+  if (hasIm) {
+    let any = false;
+    for (let k = 0; k < n * P && !any; k++) any = O.im[k] !== mIm[k % P];
+    hasIm = any;
+  }
+  const R = hasIm ? 2 * n : n;
+  const row = (r: number): [ArrayLike<number>, number, Float64Array, number] =>
+    r < n ? [O.re, r * P, mRe, sw[r]] : [O.im, (r - n) * P, mIm, sw[r - n]];
+  const e = new Float64Array(R);
+  for (let s = 0; s < n; s++) {
+    e[s] = sw[s] * (eloc.re[s] - eRe);
+    if (hasIm) e[n + s] = sw[s] * (eloc.im[s] - eIm);
+  }
+  // the parts of Y: the real rows, then the imaginary ones
+  const parts: [ArrayLike<number>, Float64Array][] = hasIm ? [[O.re, mRe], [O.im, mIm]] : [[O.re, mRe]];
+  const times = (v: Float64Array, out: Float64Array): void => {
+    parts.forEach(([X, m], q) => {
+      let mv = 0;
+      for (let k = 0; k < P; k++) mv += m[k] * v[k];
+      for (let s = 0; s < n; s++) {
+        const o = s * P;
+        let c0 = 0, c1 = 0, c2 = 0, c3 = 0; // prettier-ignore
+        let k = 0;
+        for (; k + 3 < P; k += 4) {
+          c0 += X[o + k] * v[k];
+          c1 += X[o + k + 1] * v[k + 1];
+          c2 += X[o + k + 2] * v[k + 2];
+          c3 += X[o + k + 3] * v[k + 3];
+        }
+        for (; k < P; k++) c0 += X[o + k] * v[k];
+        out[q * n + s] = sw[s] * (c0 + c1 + (c2 + c3) - mv);
+      }
+    });
+  };
+  const transposeTimes = (a: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    parts.forEach(([X, m], q) => {
+      let sum = 0;
+      let s = 0;
+      // two rows at a time
+      for (; s + 1 < n; s += 2) {
+        const a0 = a[q * n + s] * sw[s];
+        const a1 = a[q * n + s + 1] * sw[s + 1];
+        sum += a0 + a1;
+        const o = s * P;
+        const o1 = o + P;
+        for (let k = 0; k < P; k++) out[k] += X[o + k] * a0 + X[o1 + k] * a1;
+      }
+      if (s < n) {
+        const a0 = a[q * n + s] * sw[s];
+        sum += a0;
+        const o = s * P;
+        for (let k = 0; k < P; k++) out[k] += X[o + k] * a0;
+      }
+      for (let k = 0; k < P; k++) out[k] -= sum * m[k];
+    });
+  };
+  const forceAndDiagonal = (Z?: Float32Array): { F: Float64Array; Sd: Float64Array } => {
+    const F = new Float64Array(P);
+    const Sd = new Float64Array(P);
+    for (let r = 0; r < R; r++) {
+      const [X, o, m, w] = row(r);
+      const er = e[r];
+      const z = r * P;
+      for (let k = 0; k < P; k++) {
+        const y = w * (X[o + k] - m[k]);
+        F[k] += er * y;
+        Sd[k] += y * y;
+        if (Z) Z[z + k] = y;
+      }
+    }
+    return { F, Sd };
+  };
+  return { R, e, sw, mRe, mIm, row, times, transposeTimes, forceAndDiagonal };
 }
 
 /** Weighted means ⟨O⟩ (real, imaginary), ⟨E⟩ and sqrt(w_s/W) of the rows of O. */
@@ -261,44 +386,17 @@ function* sampleSpaceSolve(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, tol: number, maxIter: number,
 ): Generator<GramRequest, SampleSpaceSolution, Float32Array[]> {
   const P = O.nParams;
-  const n = weights.length;
-  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
-  // rows: the real parts, then (complex O) the imaginary parts; an all-zero imaginary part is dropped
-  let hasIm = O.im.length > 0;
-  if (hasIm) {
-    let any = false;
-    for (let k = 0; k < n * P && !any; k++) any = O.im[k] !== mIm[k % P];
-    hasIm = any;
-  }
-  const R = hasIm ? 2 * n : n;
-  const rowOf = (r: number): [ArrayLike<number>, number, Float64Array, number] =>
-    r < n ? [O.re, r * P, mRe, sw[r]] : [O.im, (r - n) * P, mIm, sw[r - n]];
-  const e = new Float64Array(R);
-  for (let s = 0; s < n; s++) {
-    e[s] = sw[s] * (eloc.re[s] - eRe);
-    if (hasIm) e[n + s] = sw[s] * (eloc.im[s] - eIm);
-  }
+  const Y = centredRows(O, eloc, weights);
+  const { R, e } = Y;
   // F = Yᵀe, diag(S) = Σ_r Y_rk² and (absolute shift, c = 1) Z = Y as float32 [R, P] in one pass
-  const F = new Float64Array(P);
-  const Sd = new Float64Array(P);
   const Z = new Float32Array(R * P);
-  for (let r = 0; r < R; r++) {
-    const [X, o, m, w] = rowOf(r);
-    const er = e[r];
-    const z = r * P;
-    for (let k = 0; k < P; k++) {
-      const y = w * (X[o + k] - m[k]);
-      F[k] += er * y;
-      Sd[k] += y * y;
-      Z[z + k] = y;
-    }
-  }
+  const { F, Sd } = Y.forceAndDiagonal(Z);
   if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
   const c = new Float64Array(P).fill(1);
   if (relative) {
     for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sd[k] + 1e-12);
     for (let r = 0; r < R; r++) {
-      const [X, o, m, w] = rowOf(r);
+      const [X, o, m, w] = Y.row(r);
       for (let k = 0; k < P; k++) Z[r * P + k] = c[k] * w * (X[o + k] - m[k]);
     }
   }
@@ -307,37 +405,17 @@ function* sampleSpaceSolve(
   const A = assembleGram(R, plan.bounds, plan.pairs, yield { blocks: plan.blocks, cols: P, pairs: plan.pairs });
   for (let r = 0; r < R; r++) A[r * R + r] += lambda;
   preconditionerFactor(A, R);
-  // c² ⊙ Yᵀv (P): Σ_r v_r sqrt(w)(O_r − m), the mean term summed separately
+  // c² ⊙ Yᵀv (P)
   const yt = (v: Float64Array, out: Float64Array): void => {
-    out.fill(0);
-    let sRe = 0;
-    let sIm = 0;
-    for (let r = 0; r < R; r++) {
-      const [X, o, , w] = rowOf(r);
-      const a = v[r] * w;
-      if (a === 0) continue;
-      if (r < n) sRe += a;
-      else sIm += a;
-      for (let k = 0; k < P; k++) out[k] += X[o + k] * a;
-    }
-    for (let k = 0; k < P; k++) out[k] = c[k] * c[k] * (out[k] - sRe * mRe[k] - sIm * mIm[k]);
+    Y.transposeTimes(v, out);
+    for (let k = 0; k < P; k++) out[k] *= c[k] * c[k];
   };
   // (ZZᵀ + λ) v = Y(c² ⊙ Yᵀv) + λv
   const u = new Float64Array(P);
   const apply = (v: Float64Array, out: Float64Array): void => {
     yt(v, u);
-    let muRe = 0;
-    let muIm = 0;
-    for (let k = 0; k < P; k++) {
-      muRe += mRe[k] * u[k];
-      muIm += mIm[k] * u[k];
-    }
-    for (let r = 0; r < R; r++) {
-      const [X, o, , w] = rowOf(r);
-      let a = 0;
-      for (let k = 0; k < P; k++) a += X[o + k] * u[k];
-      out[r] = lambda * v[r] + w * (a - (r < n ? muRe : muIm));
-    }
+    Y.times(u, out);
+    for (let r = 0; r < R; r++) out[r] += lambda * v[r];
   };
   const y0 = choleskyBackSolve(A, R, e);
   const cg = conjugateGradient(apply, e, y0, tol, maxIter, (r, z) => z.set(choleskyBackSolve(A, R, r)));
