@@ -13,9 +13,15 @@
  * moment checkpoint.json is a complete checkpoint (a kill -9 at any instant leaves the old or
  * the new one). A SHA-256 checksum of the text (first field) catches damage done later, e.g. by
  * hand or by the disk; `loadLatestCheckpoint` then falls back to checkpoint.prev.json.
+ *
+ * A run directory may hold `checkpoint.json.gz` (gzip of checkpoint.json) instead: the states
+ * committed under results/ are stored so (a GRU's checkpoint with Adam's moments is ~540 KB of
+ * text, ~230 KB gzipped). It is read when checkpoint.json is absent; the run's next save writes
+ * checkpoint.json beside it, which is read from then on.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { readJson, writeFileAtomic } from './run-dir.js';
@@ -23,6 +29,23 @@ import { readJson, writeFileAtomic } from './run-dir.js';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const CHECKPOINT_PREV_FILE = 'checkpoint.prev.json';
 export const CHECKPOINT_DAMAGED_FILE = 'checkpoint.damaged.json';
+/** gzip of checkpoint.json, read when checkpoint.json is absent (see the header) */
+export const CHECKPOINT_GZ_FILE = 'checkpoint.json.gz';
+
+/** Whether `dir` holds a checkpoint to resume from (checkpoint.json, its .gz or checkpoint.prev.json). */
+export function hasCheckpoint(dir: string): boolean {
+  return [CHECKPOINT_FILE, CHECKPOINT_GZ_FILE, CHECKPOINT_PREV_FILE].some((f) => existsSync(join(dir, f)));
+}
+
+/** The text of a checkpoint file, gunzipped when its name ends in .gz. */
+function readCheckpointText(path: string): string {
+  if (!path.endsWith('.gz')) return readFileSync(path, 'utf8');
+  try {
+    return gunzipSync(readFileSync(path)).toString('utf8');
+  } catch (e) {
+    throw new InputError(`cannot read the compressed checkpoint: ${(e as Error).message}`, path);
+  }
+}
 const FORMAT = 'vmc-checkpoint';
 const VERSION = 1;
 
@@ -106,12 +129,20 @@ function sha256(text: string): string {
 const CHECKSUM_PREFIX = /^\{"checksum":"([0-9a-f]{64})",/;
 
 /** Fails when the file carries a checksum and its text does not match it (older files have none). */
-function verifyChecksum(path: string): void {
-  const text = readFileSync(path, 'utf8').trimEnd();
+function verifyChecksum(path: string, text: string): void {
+  text = text.trimEnd();
   const m = CHECKSUM_PREFIX.exec(text);
   if (!m) return;
   if (sha256(`{${text.slice(m[0].length)}`) !== m[1]) {
     throw new InputError('checkpoint is damaged: its contents do not match its checksum', path);
+  }
+}
+
+function parseJsonText(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new InputError(`checkpoint is not valid JSON: ${(e as Error).message}`, path);
   }
 }
 
@@ -124,12 +155,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * Every problem is an InputError naming the file and the field.
  */
 export function loadCheckpoint(dir: string, options: { previous?: boolean } = {}): Checkpoint {
-  const path = join(dir, options.previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE);
+  let path = join(dir, options.previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE);
+  if (!options.previous && !existsSync(path) && existsSync(join(dir, CHECKPOINT_GZ_FILE))) path = join(dir, CHECKPOINT_GZ_FILE);
   if (!existsSync(path)) {
     throw new InputError(`no checkpoint here (expected ${options.previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE}); is this a run directory that has completed a step?`, path);
   }
-  const raw = readJson(path, 'checkpoint');
-  verifyChecksum(path);
+  const text = readCheckpointText(path);
+  const raw = path.endsWith('.gz') ? parseJsonText(text, path) : readJson(path, 'checkpoint');
+  verifyChecksum(path, text);
   const fail = (field: string, msg: string): never => {
     throw new InputError(`checkpoint field "${field}": ${msg}`, path);
   };
@@ -188,8 +221,9 @@ export interface LatestCheckpoint {
 export function loadLatestCheckpoint(dir: string, check: (ck: Checkpoint, path: string) => void = () => {}): LatestCheckpoint {
   const problems: string[] = [];
   for (const previous of [false, true]) {
-    const path = join(dir, previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE);
+    let path = join(dir, previous ? CHECKPOINT_PREV_FILE : CHECKPOINT_FILE);
     if (previous && !existsSync(path)) break;
+    if (!previous && !existsSync(path) && existsSync(join(dir, CHECKPOINT_GZ_FILE))) path = join(dir, CHECKPOINT_GZ_FILE);
     try {
       const checkpoint = loadCheckpoint(dir, { previous });
       check(checkpoint, path);

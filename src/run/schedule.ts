@@ -21,7 +21,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, quote, shown } from '../errors.js';
 import { buildLattice, buildModel, networkSize, sitePath } from './build.js';
-import { CHECKPOINT_FILE, CHECKPOINT_PREV_FILE } from './checkpoint.js';
+import { hasCheckpoint } from './checkpoint.js';
 import { checkValue, resolveExperiment, type ExperimentConfig, type OptionKey } from './experiment.js';
 import { parseExtrapolationVariable } from './extrapolate.js';
 import { extrapolate, finiteSizeRow, writeFiniteSize, type ExtrapolationRequest, type FiniteSizeTable } from './finite-size.js';
@@ -207,7 +207,7 @@ function stageState(dir: string): StageState {
   const summary = existsSync(summaryPath) ? (readJson(summaryPath, 'run summary') as RunSummary) : null;
   if (summary?.status === 'completed') return { kind: 'done', summary };
   if (summary?.status === 'diverged') return { kind: 'diverged', summary };
-  if (existsSync(join(dir, CHECKPOINT_FILE)) || existsSync(join(dir, CHECKPOINT_PREV_FILE))) return { kind: 'resume' };
+  if (hasCheckpoint(dir)) return { kind: 'resume' };
   return { kind: 'restart', reason: 'it stopped before its first checkpoint' };
 }
 

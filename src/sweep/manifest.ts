@@ -17,6 +17,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
+import { hasCheckpoint } from '../run/checkpoint.js';
 import { readJson, writeJsonAtomic } from '../run/run-dir.js';
 import type { MeasureSettings, SlurmSettings, SweepAxis } from './spec.js';
 
@@ -156,7 +157,7 @@ export function runFilesState(runDir: string): RunFilesState {
   return {
     summary,
     ...(summaryMessage ? { summaryMessage } : {}),
-    checkpoint: existsSync(join(runDir, 'checkpoint.json')) || existsSync(join(runDir, 'checkpoint.prev.json')),
+    checkpoint: hasCheckpoint(runDir),
     measured: existsSync(join(runDir, 'measure.json')),
     exists: existsSync(runDir),
   };

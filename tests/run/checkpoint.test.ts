@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { InputError } from '../../src/errors.js';
-import { loadCheckpoint, matchVariables, saveCheckpoint, type CheckpointData } from '../../src/run/checkpoint.js';
+import { hasCheckpoint, loadCheckpoint, loadLatestCheckpoint, matchVariables, saveCheckpoint, type CheckpointData } from '../../src/run/checkpoint.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vmc-ckpt-'));
 
@@ -55,6 +56,30 @@ test('the previous checkpoint is kept; no temp files are left', () => {
   assert.equal(loadCheckpoint(dir).step, 2);
   assert.equal(loadCheckpoint(dir, { previous: true }).step, 1);
   assert.deepEqual(readdirSync(dir).sort(), ['checkpoint.json', 'checkpoint.prev.json']);
+});
+
+test('checkpoint.json.gz (the states under results/) is read when checkpoint.json is absent; damage is a clear error', () => {
+  const dir = tmp();
+  const w = float32Values(64, 'gz');
+  saveCheckpoint(dir, data(5, w));
+  const text = readFileSync(join(dir, 'checkpoint.json'));
+  writeFileSync(join(dir, 'checkpoint.json.gz'), gzipSync(text));
+  rmSync(join(dir, 'checkpoint.json'));
+  assert.ok(hasCheckpoint(dir));
+  const c = loadLatestCheckpoint(dir);
+  assert.match(c.path, /checkpoint\.json\.gz$/);
+  assert.equal(c.checkpoint.step, 5);
+  assert.deepEqual(Buffer.from(Float32Array.from(c.checkpoint.variables[0]!.values).buffer), Buffer.from(w.buffer));
+  // the next save writes checkpoint.json, which is read from then on
+  saveCheckpoint(dir, data(6, w));
+  assert.equal(loadCheckpoint(dir).step, 6);
+  // a damaged archive, and an archive whose text does not match its checksum
+  const bad = tmp();
+  writeFileSync(join(bad, 'checkpoint.json.gz'), text.subarray(0, 100));
+  assert.throws(() => loadCheckpoint(bad), (e: unknown) => e instanceof InputError && /checkpoint\.json\.gz: cannot read the compressed checkpoint/.test(e.message));
+  writeFileSync(join(bad, 'checkpoint.json.gz'), gzipSync(String(text).replace('"step":5', '"step":7')));
+  assert.throws(() => loadCheckpoint(bad), /checksum/);
+  assert.ok(!hasCheckpoint(tmp()));
 });
 
 test('non-finite parameters are refused and the last good checkpoint survives', () => {
