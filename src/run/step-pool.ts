@@ -37,7 +37,6 @@ import type { DerivativeShard } from '../vmc/log-derivative-shards.js';
 import type { LocalEnergies } from '../vmc/local-energy.js';
 import { runTask, type StepThreads, type WorkerResult, type WorkerTask } from '../vmc/threads.js';
 import type { ExperimentConfig } from './experiment.js';
-import { copyRowBlock, type RowBlock } from '../vmc/row-blocks.js';
 
 /** workerData of a step worker */
 export interface WorkerStart {
@@ -87,7 +86,7 @@ export function resultBuffers(r: WorkerResult): ArrayBuffer[] {
           ? r.gradients.flat()
           : r.kind === 'logDerivatives'
             ? r.derivatives.flatMap((o) => [o.re, o.im])
-            : r.kind === 'products' || r.kind === 'rowProducts'
+            : r.kind === 'products'
               ? r.products
               : [];
   // only whole, distinct buffers can be transferred
@@ -178,8 +177,6 @@ class PoolWorker {
       const task = req.task;
       if (task.kind === 'energies') transfer.add(task.configs.buffer as ArrayBuffer);
       if (task.kind === 'products') for (const b of task.blocks) if (b) transfer.add(b.buffer as ArrayBuffer);
-      // the row blocks' own copies (the means are shared by the blocks and stay with the sender)
-      if (task.kind === 'rowProducts') for (const b of task.blocks ?? []) for (const a of [b.re, b.im, b.sw]) if (a) transfer.add(a.buffer as ArrayBuffer);
       for (const p of req.params ?? []) transfer.add(p.values.buffer as ArrayBuffer);
       this.worker.postMessage(req, [...transfer]);
     });
@@ -199,8 +196,6 @@ export class StepPool implements StepThreads {
   private closed = false;
   private version = 0;
   private params: Params | null = null;
-  /** the row blocks of the solve in progress (rowProducts) */
-  private rowBlocks: RowBlock[] | null = null;
 
   private constructor(
     private readonly h: CompiledHamiltonian,
@@ -357,27 +352,6 @@ export class StepPool implements StepThreads {
     }
     const results = await this.spread(parts);
     return results.flatMap((r) => (r.kind === 'products' ? r.products : []));
-  }
-
-  /**
-   * The row blocks are shared out by sliceBounds (fixed for a given number of blocks and threads);
-   * a worker is sent copies of its blocks on the first call of a solve (a new `blocks` array) and
-   * only v afterwards. Each block's product is the same function of its rows on any thread, and
-   * the caller sums them in block order, so the solve does not depend on the number of threads.
-   */
-  async rowProducts(blocks: RowBlock[], v: Float64Array): Promise<Float64Array[]> {
-    const b = sliceBounds(blocks.length, this.threads);
-    const fresh = this.rowBlocks !== blocks;
-    this.rowBlocks = blocks;
-    const parts: WorkerTask[] = [];
-    for (let k = 0; k < this.threads; k++) {
-      const mine = blocks.slice(b[k], b[k + 1]);
-      // this thread reads its blocks in place every time
-      const sent = k === this.threads - 1 ? mine : fresh ? mine.map(copyRowBlock) : null;
-      parts.push({ kind: 'rowProducts', blocks: sent, v: k === this.threads - 1 ? v : v.slice() });
-    }
-    const results = await this.spread(parts);
-    return results.flatMap((r) => (r.kind === 'rowProducts' ? r.products : []));
   }
 
   /** Live tensors in each thread, workers first (leak checks). */

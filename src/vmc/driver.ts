@@ -185,9 +185,8 @@ export class VmcDriver {
     const t3 = performance.now();
     let opt;
     try {
-      const t = this.threads;
-      const threads = t.threads > 1 ? { products: t.products.bind(t), rowProducts: t.rowProducts.bind(t) } : undefined;
-      opt = await this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient, logDerivatives, threads });
+      const products = this.threads.threads > 1 ? this.threads.products.bind(this.threads) : undefined;
+      opt = await this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient, logDerivatives, products });
     } finally {
       if (gradient) tf.dispose(gradient);
     }

@@ -10,7 +10,6 @@ import type { EnergyStats } from './estimator.js';
 import { energyGradient } from './gradient.js';
 import type { LocalEnergies } from './local-energy.js';
 import type { BlockProducts } from './gram-blocks.js';
-import type { RowProducts } from './row-blocks.js';
 import type { UniqueSamples } from './unique.js';
 
 export interface StepContext {
@@ -24,16 +23,8 @@ export interface StepContext {
   gradient?: tf.Tensor[];
   /** O of the distinct samples computed by the driver (for optimizers with `usesLogDerivatives`) */
   logDerivatives?: LogDerivatives;
-  /** matrix products spread over the driver's threads (when it has several) */
-  threads?: ProductThreads;
-}
-
-/** The large products of a natural-gradient solve, run on the driver's threads (vmc/threads.ts). */
-export interface ProductThreads {
-  /** minSR's Gram blocks (gram-blocks.ts) */
-  products: BlockProducts;
-  /** the row-block products S_b·v of the parameter-space CG (row-blocks.ts) */
-  rowProducts: RowProducts;
+  /** matrix products spread over the driver's threads (when it has several), e.g. minSR's Gram blocks */
+  products?: BlockProducts;
 }
 
 export interface OptimizerTimings {
@@ -53,7 +44,7 @@ export interface Optimizer {
    * driver computes (sharded, possibly on worker threads) and passes as `ctx.logDerivatives`
    */
   readonly usesLogDerivatives?: boolean;
-  /** updates the wavefunction's variables in place; returns seconds spent (a promise when it awaits `ctx.threads`) */
+  /** updates the wavefunction's variables in place; returns seconds spent (a promise when it awaits `ctx.products`) */
   step(ctx: StepContext): OptimizerTimings | Promise<OptimizerTimings>;
   learningRate(): number;
   getState(): unknown;

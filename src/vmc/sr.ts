@@ -17,8 +17,7 @@
  * Both solvers work on X = sqrt(w)·(O − ⟨O⟩) (real and imaginary rows), S = XᵀX:
  *  - 'cholesky': forms S (cost n·P²) and factorises it (P³/3). Good up to P ≈ 1–2 thousand.
  *  - 'cg': conjugate gradient with matrix-free S·v = Xᵀ(Xv), 4·n·P per iteration, no P×P
- *    matrix; warm start from the previous direction. For large P. Applied from the rows of O
- *    in fixed blocks of samples, whose products may run on the step's threads (row-blocks.ts).
+ *    matrix; warm start from the previous direction. For large P.
  *  - 'auto': cholesky for P ≤ 1500, else cg.
  *
  * Sample space (minSR, Chen & Heyl, Nature Physics 20, 1476 (2024); for real parameters the
@@ -39,8 +38,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/log-derivatives.js';
 import { assembleGram, blockProducts, gramPlan, type BlockProducts } from './gram-blocks.js';
-import { rowBlockProduct, rowTimes, rowTransposeTimes, splitRows, type RowBlock, type RowProducts } from './row-blocks.js';
-import type { OptimizerTimings, ProductThreads } from './optimizer.js';
+import type { OptimizerTimings } from './optimizer.js';
 
 export type { LogDerivatives };
 
@@ -91,14 +89,14 @@ export function srSolve(O: LogDerivatives, eloc: ComplexSeries, weights: Float64
 }
 
 /**
- * `srSolve` with the large products spread over `threads` (minSR's Gram blocks, the CG's row
- * blocks); the same numbers. The Cholesky path (P ≤ 1500) runs on this thread.
+ * `srSolve` with the sample-space Gram products computed by `products` (e.g. spread over the
+ * step's threads); the same numbers. Parameter space runs on this thread.
  */
-export async function srSolveWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, threads: ProductThreads): Promise<SrSolution> {
-  return solveSr(O, eloc, weights, opts, threads);
+export async function srSolveWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, products: BlockProducts): Promise<SrSolution> {
+  return solveSr(O, eloc, weights, opts, products);
 }
 
-function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, threads: ProductThreads | null): SrSolution | Promise<SrSolution> {
+function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, opts: SrSolveOptions, products: BlockProducts | null): SrSolution | Promise<SrSolution> {
   const P = O.nParams;
   const n = weights.length;
   if (O.re.length !== n * P || (O.im.length !== n * P && O.im.length !== 0)) {
@@ -115,15 +113,11 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
   if (mode !== 'absolute' && mode !== 'relative') throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
   if (space === 'sample') {
     const g = sampleSpaceSolve(O, eloc, weights, lambda, mode === 'relative', opts.cgTol ?? 1e-8, opts.cgMaxIter ?? 1000);
-    if (threads) return solveWith(g, threads.products).then((sol) => ({ ...sol, solver: 'cholesky', space }));
+    if (products) return solveWith(g, products).then((sol) => ({ ...sol, solver: 'cholesky', space }));
     return { ...solveHere(g), solver: 'cholesky', space };
   }
   const useChol = solver === 'cholesky' || (solver === 'auto' && P <= 1500);
-  if (!useChol) {
-    const g = parameterSpaceCg(O, eloc, weights, lambda, mode === 'relative', opts);
-    if (threads) return rowsWith(g, threads.rowProducts).then((sol) => ({ ...sol, solver: 'cg', space }));
-    return { ...rowsHere(g), solver: 'cg', space };
-  }
+  if (!useChol) return { ...parameterSpaceCg(O, eloc, weights, lambda, mode === 'relative', opts), solver: 'cg', space };
   const { Xre, Xim, F } = centred(O, eloc, weights);
   // diagonal of S (needed for the relative shift)
   let Sdiag: Float64Array | null = null;
@@ -149,70 +143,46 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
   return { delta, force: F, solver: 'cholesky', space, iterations: 0, residual: Math.sqrt(rr) / fNorm };
 }
 
-/** The row-block products a parameter-space solve asks for: S_b·v for every block (row-blocks.ts). */
-interface RowsRequest {
-  blocks: RowBlock[];
-  v: Float64Array;
-}
-
 /**
- * Parameter-space CG on (S + λD) δ = F with S·v = Σ_b Y_bᵀ(Y_b v) over the fixed row blocks of
- * O as they are (row-blocks.ts): no centred copy, no transpose, float32 rows read as they are,
- * the blocks' products computed by whoever runs this generator (this thread or the step's).
- * Measured on the idle 2-core machine (quickstart GRU, M = 1000, P = 8052, 11 iterations):
- * 0.77–1.09 s per solve with the former parameter-major float64 copy of X, 0.51–0.84 s with the
- * rows (the whole SR step of `scripts/bench-natgrad.ts --workers 1`: 2.28 s before, 1.78 s after).
+ * Parameter-space CG on (S + λD) δ = F with S·v = Yᵀ(Yv) applied through the rows of O
+ * (`centredRows`): no centred copy, no transpose, float32 rows read as they are. Measured on
+ * the idle 2-core machine (quickstart GRU, M = 1000, P = 8052, 11 iterations): 0.77–1.09 s per
+ * solve with the former parameter-major float64 copy of X, 0.51–0.84 s with the rows (the whole SR step
+ * of `scripts/bench-natgrad.ts --workers 1`: 2.28 s before, 1.78 s after).
  */
-function* parameterSpaceCg(
+function parameterSpaceCg(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, opts: SrSolveOptions,
-): Generator<RowsRequest, Omit<SrSolution, 'solver' | 'space'>, Float64Array[]> {
+): Omit<SrSolution, 'solver' | 'space'> {
   const P = O.nParams;
   const Y = centredRows(O, eloc, weights);
   const { F, Sd } = Y.forceAndDiagonal();
   const D = new Float64Array(P);
   for (let k = 0; k < P; k++) D[k] = relative ? lambda * (Sd[k] + 1e-12) : lambda;
   if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
-  const blocks = splitRows(Y.block);
-  const cg = conjugateGradientSteps(F, opts.x0 ?? null, opts.cgTol ?? 1e-6, opts.cgMaxIter ?? 1000);
-  let step = cg.next();
-  while (!step.done) {
-    const v = step.value;
-    const partial = yield { blocks, v };
-    // Σ_b in block order, then the shift: the same numbers however the blocks were shared out
-    const out = new Float64Array(P);
-    for (const q of partial) for (let k = 0; k < P; k++) out[k] += q[k];
+  const a = new Float64Array(Y.R);
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    Y.times(v, a);
+    Y.transposeTimes(a, out);
     for (let k = 0; k < P; k++) out[k] += D[k] * v[k];
-    step = cg.next(out);
-  }
-  return { delta: step.value.x, force: F, iterations: step.value.iterations, residual: step.value.residual };
-}
-
-function rowsHere<T>(g: Generator<RowsRequest, T, Float64Array[]>): T {
-  let step = g.next();
-  while (!step.done) {
-    const { blocks, v } = step.value;
-    step = g.next(blocks.map((b) => rowBlockProduct(b, v)));
-  }
-  return step.value;
-}
-
-async function rowsWith<T>(g: Generator<RowsRequest, T, Float64Array[]>, rowProducts: RowProducts): Promise<T> {
-  let step = g.next();
-  while (!step.done) step = g.next(await rowProducts(step.value.blocks, step.value.v));
-  return step.value;
+  };
+  const cg = conjugateGradient(apply, F, opts.x0 ?? null, opts.cgTol ?? 1e-6, opts.cgMaxIter ?? 1000);
+  return { delta: cg.x, force: F, iterations: cg.iterations, residual: cg.residual };
 }
 
 /**
  * Y = [Yre; Yim], the centred, sqrt(weight)-scaled rows of O (R = n real rows, then n imaginary
- * ones when Im O is not constant), as one row block of all samples (row-blocks.ts), and e the
- * matching centred local energies.
+ * ones when Im O is not constant), and e the matching centred local energies — applied from the
+ * rows of O as they are: Y_r = sqrt(w_s)(O_s − ⟨O⟩), so Yv and Yᵀa carry the mean as one extra
+ * term. Sums in float64; inner loops unrolled (four partial sums per dot product, two rows per
+ * axpy), which keeps them bound by reading the rows.
  */
 interface CentredRows {
   R: number;
   /** e_r = sqrt(w_s)(E_loc − ⟨E_loc⟩), real rows then imaginary rows */
   e: Float64Array;
-  /** all rows */
-  block: RowBlock;
+  sw: Float64Array;
+  mRe: Float64Array;
+  mIm: Float64Array;
   /** the row r: its array, offset, mean and sqrt(weight) */
   row(r: number): [ArrayLike<number>, number, Float64Array, number];
   /** out = Y v (R) */
@@ -235,7 +205,6 @@ function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Arr
     hasIm = any;
   }
   const R = hasIm ? 2 * n : n;
-  const block: RowBlock = { P, re: O.re, im: hasIm ? O.im : null, sw, mRe, mIm };
   const row = (r: number): [ArrayLike<number>, number, Float64Array, number] =>
     r < n ? [O.re, r * P, mRe, sw[r]] : [O.im, (r - n) * P, mIm, sw[r - n]];
   const e = new Float64Array(R);
@@ -243,6 +212,50 @@ function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Arr
     e[s] = sw[s] * (eloc.re[s] - eRe);
     if (hasIm) e[n + s] = sw[s] * (eloc.im[s] - eIm);
   }
+  // the parts of Y: the real rows, then the imaginary ones
+  const parts: [ArrayLike<number>, Float64Array][] = hasIm ? [[O.re, mRe], [O.im, mIm]] : [[O.re, mRe]];
+  const times = (v: Float64Array, out: Float64Array): void => {
+    parts.forEach(([X, m], q) => {
+      let mv = 0;
+      for (let k = 0; k < P; k++) mv += m[k] * v[k];
+      for (let s = 0; s < n; s++) {
+        const o = s * P;
+        let c0 = 0, c1 = 0, c2 = 0, c3 = 0; // prettier-ignore
+        let k = 0;
+        for (; k + 3 < P; k += 4) {
+          c0 += X[o + k] * v[k];
+          c1 += X[o + k + 1] * v[k + 1];
+          c2 += X[o + k + 2] * v[k + 2];
+          c3 += X[o + k + 3] * v[k + 3];
+        }
+        for (; k < P; k++) c0 += X[o + k] * v[k];
+        out[q * n + s] = sw[s] * (c0 + c1 + (c2 + c3) - mv);
+      }
+    });
+  };
+  const transposeTimes = (a: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    parts.forEach(([X, m], q) => {
+      let sum = 0;
+      let s = 0;
+      // two rows at a time
+      for (; s + 1 < n; s += 2) {
+        const a0 = a[q * n + s] * sw[s];
+        const a1 = a[q * n + s + 1] * sw[s + 1];
+        sum += a0 + a1;
+        const o = s * P;
+        const o1 = o + P;
+        for (let k = 0; k < P; k++) out[k] += X[o + k] * a0 + X[o1 + k] * a1;
+      }
+      if (s < n) {
+        const a0 = a[q * n + s] * sw[s];
+        sum += a0;
+        const o = s * P;
+        for (let k = 0; k < P; k++) out[k] += X[o + k] * a0;
+      }
+      for (let k = 0; k < P; k++) out[k] -= sum * m[k];
+    });
+  };
   const forceAndDiagonal = (Z?: Float32Array): { F: Float64Array; Sd: Float64Array } => {
     const F = new Float64Array(P);
     const Sd = new Float64Array(P);
@@ -259,11 +272,7 @@ function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Arr
     }
     return { F, Sd };
   };
-  return {
-    R, e, block, row, forceAndDiagonal,
-    times: (v, out) => rowTimes(block, v, out),
-    transposeTimes: (a, out) => rowTransposeTimes(block, a, out),
-  };
+  return { R, e, sw, mRe, mIm, row, times, transposeTimes, forceAndDiagonal };
 }
 
 /** Weighted means ⟨O⟩ (real, imaginary), ⟨E⟩ and sqrt(w_s/W) of the rows of O. */
@@ -629,39 +638,12 @@ export function conjugateGradient(
   tol: number,
   maxIter: number,
   precond?: (r: Float64Array, z: Float64Array) => void,
-): CgResult {
-  const steps = conjugateGradientSteps(b, x0, tol, maxIter, precond);
-  let step = steps.next();
-  while (!step.done) {
-    const out = new Float64Array(b.length);
-    apply(step.value, out);
-    step = steps.next(out);
-  }
-  return step.value;
-}
-
-export interface CgResult {
-  x: Float64Array;
-  iterations: number;
-  residual: number;
-}
-
-/**
- * (Preconditioned) conjugate gradients as a coroutine: yields each vector v that must be
- * multiplied by the matrix and is resumed with A·v, so that the products may run elsewhere
- * (other threads) and be awaited. `conjugateGradient` drives it with a local product.
- */
-export function* conjugateGradientSteps(
-  b: Float64Array,
-  x0: Float64Array | null,
-  tol: number,
-  maxIter: number,
-  precond?: (r: Float64Array, z: Float64Array) => void,
-): Generator<Float64Array, CgResult, Float64Array> {
+): { x: Float64Array; iterations: number; residual: number } {
   const P = b.length;
   const x = x0 && x0.length === P ? Float64Array.from(x0) : new Float64Array(P);
   const r = new Float64Array(P);
-  let Ap = yield x;
+  const Ap = new Float64Array(P);
+  apply(x, Ap);
   for (let k = 0; k < P; k++) r[k] = b[k] - Ap[k];
   const bn = norm(b);
   // without a preconditioner z is r itself (plain CG)
@@ -677,7 +659,7 @@ export function* conjugateGradientSteps(
   }
   let it = 0;
   while (Math.sqrt(rs) > tol * bn && it < maxIter) {
-    Ap = yield p;
+    apply(p, Ap);
     let pAp = 0;
     for (let k = 0; k < P; k++) pAp += p[k] * Ap[k];
     if (!(pAp > 0)) break;
@@ -810,8 +792,8 @@ export interface SrStepContext {
   eloc: ComplexSeries;
   /** O of the distinct samples, computed by the driver (sharded over its threads); else computed here */
   logDerivatives?: LogDerivatives;
-  /** the solve's large products spread over the driver's threads; else computed here */
-  threads?: ProductThreads;
+  /** block products spread over the driver's threads (sample space); else computed here */
+  products?: BlockProducts;
 }
 
 
@@ -847,7 +829,7 @@ export class StochasticReconfiguration {
 
   /**
    * One SR update from (distinct) samples with multiplicities; returns seconds spent. With
-   * `ctx.threads` (the driver's threads) a step spreads its large products over them
+   * `ctx.products` (the driver's threads) a sample-space step spreads its Gram products over them
    * and returns a promise; otherwise everything runs here, synchronously.
    */
   step(ctx: SrStepContext): OptimizerTimings | Promise<OptimizerTimings> {
@@ -859,7 +841,7 @@ export class StochasticReconfiguration {
       applyUpdate(ctx.wf, delta, -this.config.learningRate);
       return { gradient: (t1 - t0) / 1000, update: (performance.now() - t1) / 1000 };
     };
-    if (ctx.threads) return this.directionWith(O, ctx.eloc, w, ctx.threads).then(update);
+    if (ctx.products) return this.directionWith(O, ctx.eloc, w, ctx.products).then(update);
     return update(this.direction(O, ctx.eloc, w));
   }
 
@@ -869,10 +851,10 @@ export class StochasticReconfiguration {
     return this.finish(plan, srSolve(O, eloc, weights, plan.opts));
   }
 
-  /** `direction` with the solve's large products spread over `threads`; the same numbers. */
-  async directionWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, threads: ProductThreads): Promise<Float64Array> {
+  /** `direction` with the sample-space Gram products computed by `products`; the same numbers. */
+  async directionWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, products: BlockProducts): Promise<Float64Array> {
     const plan = this.plan(O, weights.length);
-    return this.finish(plan, await srSolveWith(O, eloc, weights, plan.opts, threads));
+    return this.finish(plan, await srSolveWith(O, eloc, weights, plan.opts, products));
   }
 
   /** The solve options of this step (shift from the schedule, space). */

@@ -18,7 +18,6 @@ import { sampleShard, type SampleShard } from '../sampler/sampler.js';
 import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { shardGradientValues, type GradientShard } from './gradient.js';
 import { blockProducts } from './gram-blocks.js';
-import { rowBlockProduct, type RowBlock } from './row-blocks.js';
 import type { DerivativeShard } from './log-derivative-shards.js';
 import { logDerivatives } from './sr.js';
 import { localEnergies, type LocalEnergies } from './local-energy.js';
@@ -38,11 +37,6 @@ export interface StepThreads {
   logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]>;
   /** Z_i Z_jᵀ for each pair of row blocks (gram-blocks.ts), in pair order */
   products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]>;
-  /**
-   * Y_bᵀ(Y_b v) for each row block (row-blocks.ts), in block order; called once per CG iteration
-   * with the same `blocks` array during one solve, so a worker keeps its blocks between calls
-   */
-  rowProducts(blocks: RowBlock[], v: Float64Array): Promise<Float64Array[]>;
   close(): Promise<void>;
 }
 
@@ -53,8 +47,6 @@ export type WorkerTask =
   | { kind: 'gradients'; shards: GradientShard[] }
   | { kind: 'logDerivatives'; shards: DerivativeShard[] }
   | { kind: 'products'; blocks: (Float32Array | null)[]; cols: number; pairs: [number, number][] }
-  /** blocks: the thread's row blocks for this solve (null: the ones it was sent last) */
-  | { kind: 'rowProducts'; blocks: RowBlock[] | null; v: Float64Array }
   | { kind: 'memory' };
 
 export type WorkerResult =
@@ -63,11 +55,7 @@ export type WorkerResult =
   | { kind: 'gradients'; gradients: Float32Array[][] }
   | { kind: 'logDerivatives'; derivatives: LogDerivatives[] }
   | { kind: 'products'; products: Float32Array[] }
-  | { kind: 'rowProducts'; products: Float64Array[] }
   | { kind: 'memory'; tensors: number };
-
-/** The row blocks this thread was last sent (a worker keeps them for the CG iterations of one solve). */
-let heldRows: RowBlock[] = [];
 
 /** Runs one task on this thread with `wf` and `h` (workers and the main thread alike). */
 export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTask, maxConnected?: number): WorkerResult {
@@ -82,11 +70,6 @@ export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTa
       return { kind: 'logDerivatives', derivatives: task.shards.map((s) => logDerivatives(wf, s.configs, s.count)) };
     case 'products':
       return { kind: 'products', products: blockProducts(task.blocks, task.cols, task.pairs) };
-    case 'rowProducts': {
-      if (task.blocks) heldRows = task.blocks;
-      const v = task.v;
-      return { kind: 'rowProducts', products: heldRows.map((b) => rowBlockProduct(b, v)) };
-    }
     case 'memory':
       return { kind: 'memory', tensors: tf.memory().numTensors };
   }
@@ -121,10 +104,6 @@ export class InThread implements StepThreads {
 
   async products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]> {
     return blockProducts(blocks, cols, pairs);
-  }
-
-  async rowProducts(blocks: RowBlock[], v: Float64Array): Promise<Float64Array[]> {
-    return blocks.map((b) => rowBlockProduct(b, v));
   }
 
   async close(): Promise<void> {}
