@@ -210,10 +210,20 @@ const SCHEDULES: Record<string, SchedulePromise> = {
     ],
     extrapolate: { x: '1/N', limit: -4 / Math.PI },
   },
+  // the LRU twin: "every other setting the same"
+  'retrain-tfim-chain100-lru.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, sign: 'none', ansatz: 'lru',
+    settings: { hidden: 50, layers: 1, 'eval-samples': 20000, 'init-adam': 'reset', seed: 1 },
+    stages: [
+      { lattice: 'chain N=20 open', nUp: null, settings: { steps: 1000, samples: 500, lr: 0.01, 'lr-decay': 200 }, reference: { method: 'free-fermion', energy: -25.10779711162 } },
+      { lattice: 'chain N=100 open', nUp: null, settings: { steps: 1500, samples: 1000, lr: 0.005, 'lr-decay': 500 }, reference: { method: 'free-fermion', energy: -126.96187673968 } },
+    ],
+    extrapolate: { x: '1/N', limit: -4 / Math.PI },
+  },
   // "-0.678873 (L = 6), -0.673487 (8), -0.671549 (10), -0.670685 (12)"; limit "-0.669437 ... x 4"
   'retrain-heisenberg-square-periodic.json': {
     model: 'heisenberg', params: { J: 1 }, sign: 'marshall', ansatz: 'rnn2d',
-    settings: { cell: 'gated', hidden: 50, samples: 500, 'lr-decay': 2000, 'eval-samples': 20000, bc: 'periodic', 'init-adam': 'reset', seed: 1 },
+    settings: { cell: 'gated', hidden: 50, samples: 500, 'lr-decay': 2000, 'eval-samples': 20000, bc: 'periodic', symmetry: 'c4v', 'init-adam': 'reset', seed: 1 },
     stages: [
       { lattice: 'square 6x6 periodic', nUp: 18, settings: { steps: 4000, lr: 0.005 }, reference: { method: 'reference', energy: qmc(-0.678873, 6) } },
       { lattice: 'square 8x8 periodic', nUp: 32, settings: { steps: 2000, lr: 0.002 }, reference: { method: 'reference', energy: qmc(-0.673487, 8) } },
