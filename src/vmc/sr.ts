@@ -148,7 +148,10 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
  * (`centredRows`): no centred copy, no transpose, float32 rows read as they are. Measured on
  * the idle 2-core machine (quickstart GRU, M = 1000, P = 8052, 11 iterations): 0.77–1.09 s per
  * solve with the former parameter-major float64 copy of X, 0.51–0.84 s with the rows (the whole SR step
- * of `scripts/bench-natgrad.ts --workers 1`: 2.28 s before, 1.78 s after).
+ * of `scripts/bench-natgrad.ts --workers 1`: 2.28 s before, 1.78 s after). Spreading the
+ * products over the step's threads (8 fixed row blocks, each worker keeping its blocks for the
+ * solve, one round trip per iteration) was measured back to back with `--workers 2`: O + solve
+ * 1.27–1.33 s against 1.27–1.31 s here, and more CPU — no gain, not kept.
  */
 function parameterSpaceCg(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, opts: SrSolveOptions,

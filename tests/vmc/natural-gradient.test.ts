@@ -35,7 +35,7 @@ before(async () => {
   backend = await initBackend('wasm');
 });
 
-test('SR from the batched O equals a dense solve of S, F from per-sample autodiff (multiplicities), in parameter and sample space', () => {
+test('SR from the batched O equals a dense solve of S, F from per-sample autodiff (multiplicities), in parameter space (Cholesky, CG) and sample space', () => {
   const n = 6;
   const { lattice, h } = chainModel('heisenberg', n);
   const wf = withSignRule(createRnn({ nSites: n, hidden: 4, complex: true, nUp: 3 }, new Rng(1)), 'marshall', lattice);
@@ -56,6 +56,10 @@ test('SR from the batched O equals a dense solve of S, F from per-sample autodif
       assert.equal(sr.lastInfo?.space, space, 'auto: fewer rows (2 × distinct) than parameters ⇒ sample space');
       assert.ok(maxRelDiff(delta, ref) < 1e-4, `${space}: ${maxRelDiff(delta, ref)}`);
     }
+    // parameter-space CG from the rows of O (the path for P > 1500): the same δ
+    const cg = srSolve(O, eloc, u.multiplicity, { diagShift: lambda, solver: 'cg', cgTol: 1e-10 });
+    assert.equal(cg.solver, 'cg');
+    assert.ok(maxRelDiff(cg.delta, ref) < 1e-4, `cg: ${maxRelDiff(cg.delta, ref)}`);
     // one step applies p ← p − η δ, with O computed by the optimizer itself
     const sr = new StochasticReconfiguration(wf, { learningRate: 0.1, diagShift: lambda, space: 'sample' });
     const p0 = wf.variables.flatMap((v) => Array.from(v.dataSync()));
@@ -87,6 +91,8 @@ test('minSR equals SR (push-through identity) with more samples than parameters,
       assert.equal(sample.space, 'sample');
       assert.ok(maxRelDiff(sample.delta, param.delta) < 1e-8, `${mode}: ${maxRelDiff(sample.delta, param.delta)}`);
       assert.ok(sample.residual < 1e-9);
+      const cg = srSolve(O, eloc, u.multiplicity, { diagShift: 1e-3, diagShiftMode: mode, solver: 'cg', cgTol: 1e-12 });
+      assert.ok(maxRelDiff(cg.delta, param.delta) < 1e-8, `${mode}, cg: ${maxRelDiff(cg.delta, param.delta)}`);
     }
     const auto = new StochasticReconfiguration(wf, { learningRate: 0.1, diagShift: 1e-3, space: 'auto' });
     auto.direction(O, eloc, u.multiplicity);
