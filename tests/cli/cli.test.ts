@@ -8,9 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliArgs } from '../cli-command.js';
 
 function vmc(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -76,7 +77,7 @@ test('experiment files are validated with the file and field named', () => {
 
 test('Ctrl-C (SIGINT) stops a run with a checkpoint and summary; --resume finishes it', async () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'vmc-sigint-')), 'run');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--model', 'tfim', '--n', '6', '--hidden', '8', '--samples', '50', '--steps', '100000', '--eval-samples', '200', '--checkpoint-every', '1000', '--out', dir]);
+  const child = spawn(process.execPath, [...cliArgs(), 'run', '--model', 'tfim', '--n', '6', '--hidden', '8', '--samples', '50', '--steps', '100000', '--eval-samples', '200', '--checkpoint-every', '1000', '--out', dir]);
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += String(d)));
   const code = await new Promise<number | null>((resolve) => {

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliArgs } from '../cli-command.js';
 
 const HANG_GUARD_MS = 60_000;
 
@@ -25,7 +26,7 @@ export interface Exit {
 /** Spawns `vmc ARGS`; kills it with SIGKILL (and reports the hang) after HANG_GUARD_MS. */
 export function vmcExit(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Exit> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'src/cli/main.ts', ...args], { env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...cliArgs(nodeArgs), ...args], { env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += String(d)));

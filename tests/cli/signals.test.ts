@@ -8,11 +8,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliArgs } from '../cli-command.js';
 
 /** Starts a long tiny run and sends `signals` (one after another) once its first step is reported. */
 function signalledRun(dir: string, signals: NodeJS.Signals[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {
   const child = spawn(process.execPath, [
-    '--import', 'tsx', 'src/cli/main.ts', 'run', '--model', 'tfim', '--n', '6', '--hidden', '8', '--samples', '50',
+    ...cliArgs(), 'run', '--model', 'tfim', '--n', '6', '--hidden', '8', '--samples', '50',
     '--steps', '100000', '--eval-samples', '200', '--checkpoint-every', '1000', '--out', dir,
   ]);
   let err = '';

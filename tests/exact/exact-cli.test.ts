@@ -5,10 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cliArgs } from '../cli-command.js';
 
 function vmc(...args: string[]): { code: number | null; out: string; err: string } {
   // the timeout only guards against a hang (the large free-fermion chain took minutes before it was O(N))
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

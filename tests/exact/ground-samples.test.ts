@@ -16,6 +16,7 @@ import { chain } from '../../src/lattice/lattice.js';
 import { Rng } from '../../src/rng.js';
 import { chi2, chi2Critical } from '../ansatz/helpers.js';
 import { expectInputError } from '../input-error.js';
+import { cliArgs } from '../cli-command.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmc-exact-samples-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ test('degenerate ground levels are refused: across sectors, and within a sector 
 });
 
 test('vmc exact --samples K --out writes the CSV of vmc sample', () => {
-  const vmc = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'exact', ...args], { encoding: 'utf8' });
+  const vmc = (...args: string[]) => spawnSync(process.execPath, [...cliArgs(), 'exact', ...args], { encoding: 'utf8' });
   const out = join(tmp, 'data.csv');
   const r = vmc('--model', 'heisenberg', '--n', '6', '--bc', 'periodic', '--samples', '300', '--seed', '4', '--out', out);
   assert.equal(r.status, 0, r.stderr);

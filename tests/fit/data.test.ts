@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseConfigData, readConfigData, splitData } from '../../src/fit/data.js';
 import { Rng } from '../../src/rng.js';
 import { expectInputError } from '../input-error.js';
+import { cliArgs } from '../cli-command.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmc-fit-data-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -72,7 +73,7 @@ test('held-out split: disjoint, seeded, the right sizes', () => {
 test('vmc fit with a corrupted file exits 2 with one line naming the file and line', () => {
   const bad = join(tmp, 'bad.csv');
   writeFileSync(bad, 'config,log_abs_psi,phase\n01101100,-1,0\n0110110,-1,0\n');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fit', bad, '--model', 'tfim', '--n', '8', '--out', join(tmp, 'never')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...cliArgs(), 'fit', bad, '--model', 'tfim', '--n', '8', '--out', join(tmp, 'never')], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim(), `vmc: error: ${bad}: line 3: 7 sites, but line 2 has 8`);
 });

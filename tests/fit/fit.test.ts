@@ -26,6 +26,7 @@ import { readMetrics } from '../../src/run/metrics.js';
 import { runExperiment } from '../../src/run/runner.js';
 import { Rng } from '../../src/rng.js';
 import { testBackend } from '../backend.js';
+import { cliArgs } from '../cli-command.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmc-fit-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -116,7 +117,7 @@ test('other commands take a fit run directory: vmc compare as its settings sourc
   const dir = join(tmp, 'whole'); // the uninterrupted fit above: TFIM N = 6, rnn with 6 hidden units
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'compare', dir, '--ansatz', 'rnn', '--steps', '2', '--samples', '16', '--eval-samples', '32', '--json', '--out', join(tmp, 'cmp')],
+    [...cliArgs(), 'compare', dir, '--ansatz', 'rnn', '--steps', '2', '--samples', '16', '--eval-samples', '32', '--json', '--out', join(tmp, 'cmp')],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, r.stderr);

@@ -27,6 +27,7 @@ import { runExperiment } from '../../src/run/runner.js';
 import { Rng } from '../../src/rng.js';
 import { TableWavefunction } from '../vmc/table-wavefunction.js';
 import { exactlySampled, exactRenyi2, exactX, exactZZ, stateVector, vectorFromBasis, withinErrors } from './exact-state.js';
+import { cliArgs } from '../cli-command.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmc-measure-'));
 let tfimRun = '';
@@ -179,7 +180,7 @@ test('sample output: CSV and JSON lines with log|ψ| and the wrapped phase', asy
 test('vmc sample CLI writes the file atomically; a bad count is an input error', async () => {
   await assert.rejects(sampleHandler({ _: [], $0: 'vmc', run: tfimRun, count: 0 }), (e: Error) => e instanceof InputError && /--count: expected a positive integer/.test(e.message));
   const out = join(tmp, 'samples.jsonl');
-  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+  const cli = (args: string[]) => spawnSync(process.execPath, [...cliArgs(), ...args], { encoding: 'utf8' });
   const ok = cli(['sample', tfimRun, '--count', '7', '--format', 'jsonl', '--out', out, '--backend', 'wasm']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(readFileSync(out, 'utf8').trimEnd().split('\n').length, 7);

@@ -24,6 +24,7 @@ import { chromium, type Page } from 'playwright-core';
 import { buildPlayground } from '../../playground/build.js';
 import { serveStatic } from '../../playground/serve.js';
 import { findChromium, NO_CHROMIUM } from './chromium.js';
+import { cliArgs } from '../cli-command.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const STEPS = 100;
@@ -34,7 +35,7 @@ const SETTINGS = 'model=tfim&param.J=1&param.h=1&lattice=chain&n=8&bc=open&magne
 /** Runs the CLI (`vmc ARGS`) in Node; resolves with its stdout, rejects with its stderr. */
 function vmc(args: string[]): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cliArgs(), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

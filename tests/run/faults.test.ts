@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { loadCheckpoint, loadLatestCheckpoint } from '../../src/run/checkpoint.js';
 import { readMetrics } from '../../src/run/metrics.js';
+import { cliArgs } from '../cli-command.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 
@@ -25,9 +26,9 @@ interface Proc {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
 }
 
-/** Spawns node with tsx. `onOut` sees stdout as it comes. */
+/** Spawns node with `args`. `onOut` sees stdout as it comes. */
 function start(args: string[], onOut?: (text: string, kill: () => void) => void): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args]);
+  const child = spawn(process.execPath, args);
   let out = '';
   let err = '';
   const kill = () => child.kill('SIGKILL');
@@ -53,7 +54,7 @@ test('SIGKILL during checkpoint writes, 20 times: checkpoint.json is always comp
     // land in every phase (building the text, writing the copy aside, writing, fsync, rename)
     const delay = 20 + rng() * 800; // a save of 20 000 parameters takes ~0.1 s, most of it fsync
     let armed = false;
-    const r = await start(['tests/run/fixtures/checkpoint-writer.ts', dir, '20000'], (out, kill) => {
+    const r = await start(['--import', 'tsx', 'tests/run/fixtures/checkpoint-writer.ts', dir, '20000'], (out, kill) => {
       if (!armed && out.includes('step')) {
         armed = true;
         setTimeout(kill, delay);
@@ -88,7 +89,7 @@ test('SIGKILL at random moments of training, then resume, 5 times: always from a
   let last = 0;
   const outcomes: string[] = [];
   for (let k = 0; k < 6; k++) {
-    const args = k === 0 ? ['src/cli/main.ts', 'run', ...tiny, '--steps', String(target), '--out', dir] : ['src/cli/main.ts', 'run', '--resume', dir, '--quiet'];
+    const args = k === 0 ? [...cliArgs(), 'run', ...tiny, '--steps', String(target), '--out', dir] : [...cliArgs(), 'run', '--resume', dir, '--quiet'];
     const p = start(args);
     if (k < 5) {
       // --quiet prints nothing while training: wait until metrics.csv has a new row, then a random delay
@@ -139,7 +140,7 @@ function tmpfs(size: string): { path: string; remount: (opts: string) => void; u
  * resumes from them to the end.
  */
 async function faultMidRun(dir: string, fault: () => void, repair: () => void) {
-  const p = start(['src/cli/main.ts', 'run', ...tiny, '--steps', '100000', '--out', dir]);
+  const p = start([...cliArgs(), 'run', ...tiny, '--steps', '100000', '--out', dir]);
   let finished = false;
   void p.done.then(() => (finished = true));
   while (!finished && !existsSync(join(dir, 'checkpoint.json'))) await sleep(20);
@@ -150,7 +151,7 @@ async function faultMidRun(dir: string, fault: () => void, repair: () => void) {
   assert.ok(ck.step >= 1);
   JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   assert.ok(readMetrics(join(dir, 'metrics.csv')).rows.length >= ck.step);
-  const resumed = await start(['src/cli/main.ts', 'run', '--resume', dir, '--steps', String(ck.step + 2), '--quiet']).done;
+  const resumed = await start([...cliArgs(), 'run', '--resume', dir, '--steps', String(ck.step + 2), '--quiet']).done;
   assert.equal(resumed.code, 0, resumed.err);
   assert.equal(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).steps, ck.step + 2);
   return r;

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { collectSweep, sweepStatusReport } from '../../src/sweep/sweep.js';
+import { cliArgs } from '../cli-command.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vmc-sweep-e2e-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ interface Exit {
 }
 
 function vmc(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; done: Promise<Exit> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
+  const child = spawn(process.execPath, [...cliArgs(), ...args], { env });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += String(d)));
