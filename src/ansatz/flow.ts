@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GRAD_OPS, type Ops } from './rnn/common.js';
-import { batchedLogDerivatives, derivativeChunk, recordingOps, Routing, variableOffsets, type LogDerivatives } from './log-derivatives.js';
+import { batchedLogDerivatives, derivativeChunk, recordTapePasses, recordingOps, Routing, variableOffsets, type LogDerivatives } from './log-derivatives.js';
 import type { Rng } from '../rng.js';
 import type { HostLogPsi, LogPsi, Wavefunction } from './wavefunction.js';
 import { buildMadeMasks, checkOrder } from './made.js';
@@ -277,25 +277,19 @@ export function createFlow(options: FlowOptions, rng: Rng): FlowWavefunction {
     const nP = variables.reduce((n, v) => n + v.size, 0);
     const off = variableOffsets(variables);
     return batchedLogDerivatives(N, nP, o.complex, configs, count, derivativeChunk(nP), (bits, B, re, im) => {
-      let rec = re;
-      for (const [part, r] of [['logAmp', re], ['phase', im]] as const) {
-        if (!r) continue;
-        rec = r;
-        const { value, grads } = tf.variableGrads(() => {
-          const w = weights();
-          const slots = new Map<number, string>();
-          w.hidden.forEach((h, l) => slots.set(h.W.id, `h${l}`).set(h.b.id, `hb${l}`));
-          if (w.out) slots.set(w.out.id, 'out');
-          slots.set(w.direct.id, 'direct').set(outB.id, 'outb');
-          w.phase.forEach((h, l) => slots.set(h.W.id, `p${l}`).set(h.b.id, `pb${l}`));
-          const ops = recordingOps(GRAD_OPS, () => rec, slots);
-          const x = bitsToTensor(bits, 0, B);
-          const sigma = tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D;
-          const y = part === 'logAmp' ? tf.mul(logProb(x, sigma, ops, w), 0.5) : phaseOf(sigma, x, ops, w);
-          return tf.sum(y) as tf.Scalar;
-        }, variables);
-        tf.dispose([value, ...Object.values(grads)]);
-      }
+      recordTapePasses(variables, re, im, (part, rec) => {
+        const w = weights();
+        const slots = new Map<number, string>();
+        w.hidden.forEach((h, l) => slots.set(h.W.id, `h${l}`).set(h.b.id, `hb${l}`));
+        if (w.out) slots.set(w.out.id, 'out');
+        slots.set(w.direct.id, 'direct').set(outB.id, 'outb');
+        w.phase.forEach((h, l) => slots.set(h.W.id, `p${l}`).set(h.b.id, `pb${l}`));
+        const ops = recordingOps(GRAD_OPS, () => rec, slots);
+        const x = bitsToTensor(bits, 0, B);
+        const sigma = tf.sub(tf.mul(x, 2), 1) as tf.Tensor2D;
+        const y = part === 'logAmp' ? tf.mul(logProb(x, sigma, ops, w), 0.5) : phaseOf(sigma, x, ops, w);
+        return tf.sum(y) as tf.Scalar;
+      });
       // masked matrices: G_W = M ⊙ G_eff (the entries the mask removes get none)
       const routing = new Routing(nP);
       const masked = (slot: string, v: tf.Variable, mask: Float32Array) => {

@@ -305,6 +305,23 @@ export function recordingDiag(rec: () => PerSampleGradients, slot: string, rows 
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: T2, d: T2) => T2;
 }
 
+/**
+ * The tape passes of a batched O for ansätze whose products record themselves (`recordingOps`):
+ * one `tf.variableGrads` pass of `total('logAmp', re)` and, for a complex ansatz, one of
+ * `total('phase', im)`, each building its products with the recorder it is given. Only the
+ * recorded (input, cotangent) pairs are used; the summed gradients are discarded.
+ */
+export function recordTapePasses(
+  variables: tf.Variable[], re: PerSampleGradients, im: PerSampleGradients | null,
+  total: (part: 'logAmp' | 'phase', rec: PerSampleGradients) => tf.Scalar,
+): void {
+  for (const [part, rec] of [['logAmp', re], ['phase', im]] as const) {
+    if (!rec) continue;
+    const { value, grads } = tf.variableGrads(() => total(part, rec), variables);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+}
+
 /** Samples per chunk of a per-sample pass: about 2^22 float32 values of O per chunk. */
 export function derivativeChunk(nParams: number, max = 1024): number {
   return Math.max(8, Math.min(max, Math.floor((1 << 22) / Math.max(1, nParams))));

@@ -61,7 +61,7 @@ import type { Rng } from '../rng.js';
 import type { Connections } from '../hamiltonian/types.js';
 import { parameterCount, type HostLogPsi, type LogPsi, type Wavefunction } from './wavefunction.js';
 import {
-  batchedLogDerivatives, derivativeChunk, recordingDiag, recordingOps, Routing, variableOffsets, type LogDerivatives,
+  batchedLogDerivatives, derivativeChunk, recordingDiag, recordTapePasses, recordingOps, Routing, variableOffsets, type LogDerivatives,
 } from './log-derivatives.js';
 import { mmConstLeft } from './tf-ops.js';
 import {
@@ -530,30 +530,24 @@ class LruWavefunction implements Wavefunction {
       const rows = makeRows(B, N, new Int32Array(B));
       const hr = this.headRows(bits, rows);
       const indRows = this.indicatorRows(bits, rows);
-      let rec = re;
-      for (const [part, r] of [['logAmp', re], ['phase', im]] as const) {
-        if (!r) continue;
-        rec = r;
-        const { value, grads } = tf.variableGrads(() => {
-          const P = this.prepare();
-          const slots = new Map<number, string>([[P.E.id, 'E']]);
-          headSlots(P, slots);
-          P.layers.forEach((L, l) => {
-            for (const [k, t] of [['B', L.Bcat], ['C', L.Ccat], ['Wa', L.Wa], ['ba', L.ba], ['Wg', L.Wg], ['bg', L.bg]] as const) slots.set(t.id, `${k}${l}`);
-          });
-          const ops = recordingOps(GRAD_OPS, () => rec, slots, N);
-          let u = ops.mmConst(tf.tensor2d(indRows, [rows.R, 3]), P.E);
-          P.layers.forEach((L, l) => {
-            const h = segmentRecurrence(rows, (g) => rec.host(`lam${l}`, g))(ops.mm(u, L.Bcat), L.lamCat);
-            u = this.block(L, ops, h, u, recordingDiag(() => rec, `D${l}`, N));
-          });
-          const m = tf.tensor2d(hr.m, [rows.R, 1]);
-          const k = tf.tensor2d(hr.k, [rows.R, 1]);
-          const [sp, ph] = head(P, ops, u, m, k, hr.oh ? tf.tensor2d(hr.oh, [rows.R, 2]) : null);
-          return (part === 'logAmp' ? tf.mul(tf.sum(sp), -0.5) : tf.mul(tf.sum(ph!), Math.PI)) as tf.Scalar;
-        }, this.variables);
-        tf.dispose([value, ...Object.values(grads)]);
-      }
+      recordTapePasses(this.variables, re, im, (part, rec) => {
+        const P = this.prepare();
+        const slots = new Map<number, string>([[P.E.id, 'E']]);
+        headSlots(P, slots);
+        P.layers.forEach((L, l) => {
+          for (const [k, t] of [['B', L.Bcat], ['C', L.Ccat], ['Wa', L.Wa], ['ba', L.ba], ['Wg', L.Wg], ['bg', L.bg]] as const) slots.set(t.id, `${k}${l}`);
+        });
+        const ops = recordingOps(GRAD_OPS, () => rec, slots, N);
+        let u = ops.mmConst(tf.tensor2d(indRows, [rows.R, 3]), P.E);
+        P.layers.forEach((L, l) => {
+          const h = segmentRecurrence(rows, (g) => rec.host(`lam${l}`, g))(ops.mm(u, L.Bcat), L.lamCat);
+          u = this.block(L, ops, h, u, recordingDiag(() => rec, `D${l}`, N));
+        });
+        const m = tf.tensor2d(hr.m, [rows.R, 1]);
+        const k = tf.tensor2d(hr.k, [rows.R, 1]);
+        const [sp, ph] = head(P, ops, u, m, k, hr.oh ? tf.tensor2d(hr.oh, [rows.R, 2]) : null);
+        return (part === 'logAmp' ? tf.mul(tf.sum(sp), -0.5) : tf.mul(tf.sum(ph!), Math.PI)) as tf.Scalar;
+      });
       return this.routing();
     });
   }

@@ -41,7 +41,7 @@ import {
 import { mmConstLeft } from './tf-ops.js';
 import { parameterCount, type ConnectedLogPsi, type HostLogPsi, type LogPsi, type Wavefunction } from './wavefunction.js';
 import {
-  batchedLogDerivatives, derivativeChunk, recordingOps, Routing, variableOffsets, type LogDerivatives,
+  batchedLogDerivatives, derivativeChunk, recordTapePasses, recordingOps, Routing, variableOffsets, type LogDerivatives,
 } from './log-derivatives.js';
 
 export type Rnn2dCell = 'plain' | 'gated';
@@ -346,23 +346,17 @@ class Rnn2dWavefunction implements Wavefunction {
     const nP = parameterCount(this);
     return batchedLogDerivatives(this.nSites, nP, this.opts.complex, configs, count, derivativeChunk(nP), (x, B, re, im) => {
       const bits = toPath(x, B, this.order);
-      let rec = re;
-      for (const [part, r] of [['logAmp', re], ['phase', im]] as const) {
-        if (!r) continue;
-        rec = r;
-        const { value, grads } = tf.variableGrads(() => {
-          const P = this.prepare();
-          const slots = new Map<number, string>();
-          P.gates.forEach((g, q) => {
-            if (g.A) slots.set(g.A.id, `A${q}`);
-            slots.set(g.Uh.id, `Uh${q}`);
-            slots.set(g.Uv.id, `Uv${q}`);
-          });
-          headSlots(P, slots);
-          return tf.sum(this.pass(P, recordingOps(GRAD_OPS, () => rec, slots), bits, B)[part]) as tf.Scalar;
-        }, this.variables);
-        tf.dispose([value, ...Object.values(grads)]);
-      }
+      recordTapePasses(this.variables, re, im, (part, rec) => {
+        const P = this.prepare();
+        const slots = new Map<number, string>();
+        P.gates.forEach((g, q) => {
+          if (g.A) slots.set(g.A.id, `A${q}`);
+          slots.set(g.Uh.id, `Uh${q}`);
+          slots.set(g.Uv.id, `Uv${q}`);
+        });
+        headSlots(P, slots);
+        return tf.sum(this.pass(P, recordingOps(GRAD_OPS, () => rec, slots), bits, B)[part]) as tf.Scalar;
+      });
       return this.routing();
     });
   }
