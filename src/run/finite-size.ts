@@ -38,7 +38,10 @@ export interface FiniteSizeRow {
 /** A fit of E/N against the extrapolation variable: of the VMC energies, and of the references when every row has one. */
 export interface FiniteSizeExtrapolation {
   variable: string;
+  /** the variable of every row */
   x: number[];
+  /** the stages in the fit: the last of each size */
+  stages: number[];
   vmc: LinearFit;
   reference: LinearFit | null;
   /** the file's thermodynamic-limit value per site, if it records one */
@@ -92,10 +95,13 @@ export function extrapolate(rows: readonly FiniteSizeRow[], req: ExtrapolationRe
   if (v.of === 'L' && rows.some((r) => r.linear_size === null)) return { fit: null, note: `${v.text} needs square lattices with lx = ly` };
   const x = rows.map((r) => extrapolationX(v, r.n_sites, r.linear_size ?? NaN));
   if (new Set(x).size < 2) return { fit: null, note: 'an extrapolation needs at least two sizes' };
-  const vmc = fitLine(x, rows.map((r) => r.energy_per_site), rows.map((r) => r.energy_per_site_error));
-  const refs = rows.map((r) => r.reference_per_site);
-  const reference = refs.every((e): e is number => e !== null) ? fitLine(x, refs) : null;
-  return { fit: { variable: v.text, x, vmc, reference, limit: req.limit } };
+  // a size trained in several stages (e.g. plainly, then symmetrised) enters the fit once, with its last stage
+  const fitted = rows.filter((r, i) => !rows.some((later, j) => j > i && later.n_sites === r.n_sites));
+  const fx = fitted.map((r) => extrapolationX(v, r.n_sites, r.linear_size ?? NaN));
+  const vmc = fitLine(fx, fitted.map((r) => r.energy_per_site), fitted.map((r) => r.energy_per_site_error));
+  const refs = fitted.map((r) => r.reference_per_site);
+  const reference = refs.every((e): e is number => e !== null) ? fitLine(fx, refs) : null;
+  return { fit: { variable: v.text, x, stages: fitted.map((r) => r.stage), vmc, reference, limit: req.limit } };
 }
 
 function sig(v: number | null, digits = 2): string {
@@ -131,6 +137,7 @@ export function extrapolationLines(t: FiniteSizeTable): string[] {
   const x = t.extrapolation;
   if (!x) return t.extrapolation_note ? [`no extrapolation: ${t.extrapolation_note}`] : [];
   const lines = [`E/N = e∞ + a·${x.variable}, least squares: VMC ${fitText(x.vmc)}`];
+  if (x.stages.length < t.rows.length) lines.push(`fitted: stages ${x.stages.join(', ')} (the last stage of each size)`);
   if (x.reference) lines.push(`the exact/reference energies the same way: ${fitText(x.reference)}`);
   if (x.limit) {
     const d = x.vmc.intercept - x.limit.energy_per_site;

@@ -3,8 +3,9 @@
  * previous one's checkpoint; a schedule interrupted in a stage continues where it stopped (the
  * finished stage skipped, the interrupted one resumed) and ends with the numbers of an
  * uninterrupted one; a stage killed before its first checkpoint is started again; the
- * finite-size table agrees with every stage's summary.json; the extrapolation fit recovers known
- * lines and agrees with numpy; bad schedules are refused before anything runs.
+ * finite-size table agrees with every stage's summary.json; a stage may switch symmetry averaging
+ * on or off, and the fit then takes the last stage of each size; the extrapolation fit recovers
+ * known lines and agrees with numpy; bad schedules are refused before anything runs.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,6 +125,27 @@ test('a schedule: stage directories, each from the previous stage; the table equ
   );
 });
 
+test('symmetry per stage: a plain stage, the same size symmetrised from its weights, a larger plain one; the fit takes the last stage of each size', async () => {
+  const body = { ...demo, schedule: [{ n: 4, steps: 3 }, { n: 4, steps: 3, symmetry: 'reflection,flip' }, { n: 6, steps: 3 }] };
+  const { path, file } = scheduleFile('sym', body);
+  const dir = join(root, 'sym');
+  const r = await runSchedule(openScheduleDir(planSchedule({ file, flags: { out: dir }, source: path })), { quiet: true });
+  assert.equal(r.table.status, 'completed');
+  assert.deepEqual(r.table.rows.map((row) => [row.run_dir, row.size]), [['stage1-n4', 'N=4'], ['stage2-n4-reflection+flip', 'N=4, reflection,flip'], ['stage3-n6', 'N=6']]);
+  const stage2 = JSON.parse(readFileSync(join(dir, 'stage2-n4-reflection+flip', 'config.json'), 'utf8'));
+  assert.equal(stage2.symmetry, 'reflection,flip');
+  assert.equal(stage2['init-from'], join(dir, 'stage1-n4'));
+  assert.equal(stage2.resolved.init_from.checkpoint_step, 3);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'stage3-n6', 'config.json'), 'utf8')).symmetry, 'none');
+  const fit = r.table.extrapolation!;
+  assert.deepEqual(fit.x, [1 / 4, 1 / 4, 1 / 6], 'every row has its x');
+  assert.deepEqual(fit.stages, [2, 3], 'N = 4 enters once, with its symmetrised stage');
+  const last = r.table.rows.slice(1);
+  const direct = fitLine([1 / 4, 1 / 6], last.map((row) => row.energy_per_site), last.map((row) => row.energy_per_site_error));
+  assert.equal(fit.vmc.intercept, direct.intercept);
+  assert.match(readFileSync(join(dir, 'finite-size.md'), 'utf8'), /fitted: stages 2, 3 \(the last stage of each size\)/);
+});
+
 test('bad schedules are refused before anything runs, naming the file and the stage', () => {
   const refuse = (body: Record<string, unknown>, where: string | ((path: string) => string), pattern: RegExp, flags: Partial<ExperimentConfig> = {}) => {
     const path = join(root, 'bad.json');
@@ -143,6 +165,8 @@ test('bad schedules are refused before anything runs, naming the file and the st
   refuse({ model: 'heisenberg', magnetization: 0, schedule: [{ n: 4 }, { n: 5 }] }, (p) => `${p}: schedule[1]`, /impossible on 5 sites/);
   refuse({ ...base, reference: { energy: -5, source: 'x' }, schedule: [{ n: 4 }, { n: 6 }] }, (p) => p, /"reference" is the energy of one size: give it per stage/);
   refuse({ ...base, schedule: [{ n: 4, steps: 3 }] }, '--steps', /sets this per stage/, { steps: 9 });
+  refuse({ ...base, schedule: [{ n: 4 }, { n: 4, symmetry: 'c4v' }] }, (p) => `${p}: schedule[1]`, /c4v/);
+  refuse({ ...base, schedule: [{ n: 4 }, { n: 4, symmetry: 'mirror' }] }, (p) => `${p}: schedule[1]`, /expected none or a comma-separated subset/);
   refuse({ ...base, schedule: [{ n: 4 }] }, '--n', /gives the size of each stage/, { n: 9 });
   refuse({ ...base, schedule: [{ n: 4 }], extrapolate: '1/M^2' }, (p) => `${p}: extrapolate`, /a power of 1\/N or 1\/L/);
   refuse({ ...base, schedule: [{ n: 4 }], extrapolate: { x: '1/L', limit: { energy: 1 } } }, (p) => `${p}: extrapolate.limit`, /"energy_per_site"/);
