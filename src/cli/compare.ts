@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readExperimentFile } from '../run/experiment-file.js';
 import { OPTIONS, type ExperimentConfig, type OptionKey } from '../run/experiment.js';
 import { readRunConfig } from '../run/runner.js';
-import { signalExitCode, withInterrupt } from './interrupt.js';
+import { outputModes, signalExitCode, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'compare [experiment]';
@@ -57,8 +57,8 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
   else entries = entriesFromList(base.ansatz ?? DEFAULT_ANSATZE.join(','));
   delete base.ansatz;
 
-  const tty = Boolean(process.stdout.isTTY) && !argv.json;
-  const quiet = Boolean(argv.quiet) || Boolean(argv.json);
+  const { tty, silent } = outputModes(argv);
+  const quiet = Boolean(argv.quiet) || silent;
   await withInterrupt('stopping after this step; the comparison so far is written', async (signal) => {
     const result = await runComparison({
       base,
@@ -66,7 +66,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       entries,
       source,
       quiet: quiet || !tty,
-      silent: Boolean(argv.json),
+      silent,
       tty,
       signal,
       onMessage: quiet ? undefined : (line) => process.stdout.write(line + '\n'),

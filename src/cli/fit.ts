@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import { KNOWN_STATE_MODES, type KnownStateMode } from '../fit/known-state.js';
 import { readFitConfig, runFit, type FitSettings } from '../fit/fit-run.js';
 import { resolveExperiment, type OptionKey } from '../run/experiment.js';
-import { reportOutcome, withInterrupt } from './interrupt.js';
+import { outputModes, reportOutcome, withInterrupt } from './interrupt.js';
 import { flagsToSettings, MODEL_KEYS, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'fit [data]';
@@ -117,9 +117,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       fit,
       resumeDir,
       signal,
-      quiet: Boolean(argv.quiet),
-      silent: Boolean(argv.json),
-      tty: Boolean(process.stdout.isTTY) && !argv.json,
+      ...outputModes(argv),
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
     reportOutcome(summary.status, summary.message, `vmc fit --resume ${dir}`, signal);

@@ -67,3 +67,8 @@ export function reportOutcome(status: string, message: string | undefined, resum
     process.exitCode = signalExitCode(signal.received ?? 'SIGINT');
   }
 }
+
+/** How a long command reports progress, from its --quiet and --json flags (see runner.ts RunOptions). */
+export function outputModes(argv: Record<string, unknown>): { quiet: boolean; silent: boolean; tty: boolean } {
+  return { quiet: Boolean(argv.quiet), silent: Boolean(argv.json), tty: Boolean(process.stdout.isTTY) && !argv.json };
+}

@@ -4,7 +4,7 @@ import { InputError } from '../errors.js';
 import type { ExperimentConfig } from '../run/experiment.js';
 import { finiteSizeText } from '../run/finite-size.js';
 import { openScheduleDir, planSchedule, readSchedulePlan, runSchedule, type SchedulePlan } from '../run/schedule.js';
-import { signalExitCode, withInterrupt } from './interrupt.js';
+import { outputModes, signalExitCode, withInterrupt } from './interrupt.js';
 
 /** Flags that may change when a schedule directory is resumed (every stage takes them). */
 const RESUME_SCHEDULE_CHANGEABLE = ['workers', 'backend'] as const;
@@ -18,15 +18,12 @@ export async function runScheduleCommand(argv: ArgumentsCamelCase, flags: Partia
   } else {
     plan = openScheduleDir(planSchedule({ file: from.file as Parameters<typeof planSchedule>[0]['file'], flags, source: from.source }));
   }
-  const tty = Boolean(process.stdout.isTTY) && !argv.json;
-  const quiet = Boolean(argv.quiet) || Boolean(argv.json);
+  const modes = outputModes(argv);
   await withInterrupt('stopping after this step; saving a checkpoint', async (signal) => {
     const result = await runSchedule(plan, {
       signal,
-      quiet: Boolean(argv.quiet),
-      silent: Boolean(argv.json),
-      tty,
-      onMessage: quiet ? undefined : (line) => process.stdout.write(line + '\n'),
+      ...modes,
+      onMessage: modes.quiet || modes.silent ? undefined : (line) => process.stdout.write(line + '\n'),
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...result.table, schedule_dir: result.dir }) + '\n');
     else process.stdout.write('\n' + finiteSizeText(result.table) + `wrote finite-size.json, finite-size.md, finite-size.svg to ${result.dir}\n`);

@@ -6,7 +6,7 @@ import { OPTIONS, resolveExperiment, type OptionKey } from '../run/experiment.js
 import { readRunConfig, runExperiment } from '../run/runner.js';
 import { isScheduleDir, SCHEDULE_FILE_KEYS } from '../run/schedule.js';
 import { runScheduleCommand } from './run-schedule.js';
-import { reportOutcome, signalExitCode, withInterrupt } from './interrupt.js';
+import { outputModes, reportOutcome, signalExitCode, withInterrupt } from './interrupt.js';
 import { flagsToSettings, sharedOptions, yargsOptions } from './options.js';
 
 export const command = 'run [experiment]';
@@ -64,9 +64,7 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
       config,
       resumeDir,
       signal,
-      quiet: Boolean(argv.quiet),
-      silent: Boolean(argv.json),
-      tty: Boolean(process.stdout.isTTY) && !argv.json,
+      ...outputModes(argv),
     });
     if (argv.json) process.stdout.write(JSON.stringify({ ...summary, run_dir: dir }) + '\n');
     reportOutcome(summary.status, summary.message, `vmc run --resume ${dir}`, signal);
