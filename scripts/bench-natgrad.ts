@@ -10,8 +10,11 @@
  * Rows: adam; minsr (--optimizer sr --sr-space sample, what `--optimizer sr` picks here: 1000
  * rows < 8052 parameters); sr (--sr-space parameter: CG on S, matrix-free). Columns: the step's
  * phases (gradient = O plus the SR solve for the SR rows), the CPU seconds per step (all threads),
- * and the ratio to the Adam row of the same worker count. Needs an otherwise idle machine: the
- * numbers of a loaded one are not the cost.
+ * the ratio to the Adam row of the same worker count (its own run, whose state drifts away from
+ * the SR run's: Adam at lr 0.01 concentrates ψ within a few steps, so its steps evaluate fewer
+ * distinct samples), and the ratio to an Adam step taken on the same state between the SR steps
+ * (benchRow's adamTwin: same ψ, same amount of work) — the cost the issue-15 target is about.
+ * Needs an otherwise idle machine: the numbers of a loaded one are not the cost.
  */
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -45,24 +48,24 @@ async function main(): Promise<void> {
     console.log(`backend ${backend}, tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log(`${file}, M = ${samples}; mean of ${steps} steps after a warm-up`);
   }
-  const rows: (BenchRow & { optimizer: string; ratio: number })[] = [];
+  const rows: (BenchRow & { optimizer: string; ratio: number; ratio_same_state: number })[] = [];
   for (const workers of workersList) {
     let adam = NaN;
     for (const name of names) {
       const cfg = resolveExperiment(readExperimentFile(file), { samples, workers, ...OPTIMIZERS[name] }, file);
-      const row = await benchRow(cfg, workers, steps, backend);
+      const row = await benchRow(cfg, workers, steps, backend, name !== 'adam');
       if (name === 'adam') adam = row.step_s;
-      const out = { optimizer: name, ...row, ratio: row.step_s / adam };
+      const out = { optimizer: name, ...row, ratio: row.step_s / adam, ratio_same_state: row.adam_same_state_s ? row.step_s / row.adam_same_state_s : 1 };
       rows.push(out);
       if (json) console.log(JSON.stringify(out));
     }
   }
   if (json) return;
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');
-  console.log('\n| optimizer | workers | sampling (s) | local energies (s) | gradient / O + solve (s) | update (s) | step (s) | CPU per step (s) | × Adam | distinct |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| optimizer | workers | sampling (s) | local energies (s) | gradient / O + solve (s) | update (s) | step (s) | CPU per step (s) | × Adam (own run) | Adam step, same state (s) | × Adam, same state | distinct |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.optimizer} | ${r.workers} | ${f(r.sample_s)} | ${f(r.local_energy_s)} | ${f(r.gradient_s)} | ${f(r.update_s)} | ${f(r.step_s)} | ${f(r.step_cpu_s)} | ${f(r.ratio)} | ${r.distinct.toFixed(0)} |`);
+    console.log(`| ${r.optimizer} | ${r.workers} | ${f(r.sample_s)} | ${f(r.local_energy_s)} | ${f(r.gradient_s)} | ${f(r.update_s)} | ${f(r.step_s)} | ${f(r.step_cpu_s)} | ${f(r.ratio)} | ${f(r.adam_same_state_s ?? NaN)} | ${f(r.ratio_same_state)} | ${r.distinct.toFixed(0)} |`);
   }
 }
 

@@ -66,6 +66,8 @@ export interface BenchRow {
   step_cpu_s: number;
   /** GRU rows: counted GFLOP per second of the work the step needs */
   gflops?: number;
+  /** with `adamTwin`: an Adam step on the same state (interleaved, learning rate 0), seconds */
+  adam_same_state_s?: number;
 }
 
 const RBM_JOB = fileURLToPath(new URL('../experiments/rbm-tfim-chain40.json', import.meta.url));
@@ -80,27 +82,46 @@ export function benchJob(ansatz: string, over: Partial<ExperimentConfig>): Exper
   return resolveExperiment({}, { ...base, ...(base.model === 'tfim' ? { param: { h: 1 } } : {}), ...over });
 }
 
-/** Times `steps` steps (after a warm-up) of the job `cfg` on `workers` threads. */
-export async function benchRow(cfg: ExperimentConfig, workers: number, steps: number, backend: string): Promise<BenchRow> {
+/**
+ * Times `steps` steps (after a warm-up) of the job `cfg` on `workers` threads. `adamTwin`: after
+ * each timed step, also time an Adam step with learning rate 0 on the same state (its own
+ * samples from the same ψ, so the same amount of sampling and local-energy work; the parameters
+ * do not move), for the cost of another optimizer relative to Adam at equal work — two separate
+ * runs drift apart within a few steps (e.g. Adam concentrates ψ faster, leaving fewer distinct
+ * samples to evaluate).
+ */
+export async function benchRow(cfg: ExperimentConfig, workers: number, steps: number, backend: string, adamTwin = false): Promise<BenchRow> {
   const parts = buildModel(cfg);
   const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
   const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   const optimizer = buildOptimizer(cfg, wf);
+  const twinOptimizer = adamTwin ? buildOptimizer({ ...cfg, optimizer: 'adam', lr: 0 }, wf) : null;
   const threads: StepThreads =
     workers > 1 ? await StepPool.start({ ...cfg, workers }, workers, backend, parts.hamiltonian, wf) : new InThread(parts.hamiltonian, wf);
   const recs: StepRecord[] = [];
+  const twinRecs: StepRecord[] = [];
   let cpu = 0;
   try {
     const driver = new VmcDriver(parts.hamiltonian, wf, sampler, optimizer, cfg.samples, { threads });
+    const twin = twinOptimizer
+      ? new VmcDriver(parts.hamiltonian, wf, buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:twin`)), twinOptimizer, cfg.samples, { threads })
+      : null;
     await driver.step(); // warm-up
-    const c0 = process.cpuUsage();
-    for (let s = 0; s < steps; s++) recs.push(await driver.step());
-    const c1 = process.cpuUsage(c0);
-    cpu = (c1.user + c1.system) / 1e6 / steps;
+    await twin?.step();
+    let busy = 0;
+    for (let s = 0; s < steps; s++) {
+      const c0 = process.cpuUsage();
+      recs.push(await driver.step());
+      const c1 = process.cpuUsage(c0);
+      busy += (c1.user + c1.system) / 1e6;
+      if (twin) twinRecs.push(await twin.step());
+    }
+    cpu = busy / steps;
   } finally {
     await threads.close();
     wf.dispose();
     optimizer.dispose();
+    twinOptimizer?.dispose();
   }
   const mean = (f: (r: StepRecord) => number): number => recs.reduce((a, r) => a + f(r), 0) / recs.length;
   const size = cfg.lattice === 'chain' ? { n: cfg.n } : { lx: cfg.lx, ly: cfg.ly };
@@ -119,6 +140,7 @@ export async function benchRow(cfg: ExperimentConfig, workers: number, steps: nu
     update_s: mean((r) => r.timings.update),
     distinct: mean((r) => r.distinct),
     step_cpu_s: cpu,
+    ...(twinRecs.length ? { adam_same_state_s: twinRecs.reduce((a, r) => a + r.timings.total, 0) / twinRecs.length } : {}),
   };
   if (cfg.ansatz === 'rnn' && cfg.model === 'tfim' && cfg.lattice === 'chain') {
     const N = cfg.n!;

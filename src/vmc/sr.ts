@@ -152,6 +152,13 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
  * products over the step's threads (8 fixed row blocks, each worker keeping its blocks for the
  * solve, one round trip per iteration) was measured back to back with `--workers 2`: O + solve
  * 1.27–1.33 s against 1.27–1.31 s here, and more CPU — no gain, not kept.
+ * Float32 products on the tfjs backend (the centred rows Y uploaded once per solve with their
+ * transpose, Yv and Yᵀa as wasm matMuls with the vector as right operand: 13 ms a pair against
+ * 39 ms here, 2-core Xeon) were tried with the residual replaced by the float64 one every 25
+ * iterations and before stopping: the float32 rounding, amplified by the conditioning of S + λ,
+ * keeps the true residual above the 1e-6 tolerance for many iterations — 39, 47, 97 iterations
+ * where this CG takes 12, 19, 33 (diagonal shifts 1e-2, 1e-3, 1e-4; quickstart GRU, M = 1000) —
+ * and the solve took 1.1, 0.8–1.0, 2.1 s against 0.7–1.0, 0.9–1.2, 1.6–2.2 s: no gain, not kept.
  */
 function parameterSpaceCg(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, opts: SrSolveOptions,
