@@ -159,6 +159,8 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
  * keeps the true residual above the 1e-6 tolerance for many iterations — 39, 47, 97 iterations
  * where this CG takes 12, 19, 33 (diagonal shifts 1e-2, 1e-3, 1e-4; quickstart GRU, M = 1000) —
  * and the solve took 1.1, 0.8–1.0, 2.1 s against 0.7–1.0, 0.9–1.2, 1.6–2.2 s: no gain, not kept.
+ * Jacobi preconditioning (z = r/(diag S + λD)) took 4–10× more iterations (fresh state: 49, 152,
+ * 461 against 12, 19, 33; a trained N = 20 state: 146, 543, >1000 against 34, 69, 153): not kept.
  */
 function parameterSpaceCg(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, opts: SrSolveOptions,
