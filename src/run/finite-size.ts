@@ -96,8 +96,9 @@ export function extrapolate(rows: readonly FiniteSizeRow[], req: ExtrapolationRe
   const x = rows.map((r) => extrapolationX(v, r.n_sites, r.linear_size ?? NaN));
   if (new Set(x).size < 2) return { fit: null, note: 'an extrapolation needs at least two sizes' };
   // a size trained in several stages (e.g. plainly, then symmetrised) enters the fit once, with its last stage
-  const fitted = rows.filter((r, i) => !rows.some((later, j) => j > i && later.n_sites === r.n_sites));
-  const fx = fitted.map((r) => extrapolationX(v, r.n_sites, r.linear_size ?? NaN));
+  const last = rows.map((_, i) => i).filter((i) => !rows.some((later, j) => j > i && later.n_sites === rows[i].n_sites));
+  const fitted = last.map((i) => rows[i]);
+  const fx = last.map((i) => x[i]);
   const vmc = fitLine(fx, fitted.map((r) => r.energy_per_site), fitted.map((r) => r.energy_per_site_error));
   const refs = fitted.map((r) => r.reference_per_site);
   const reference = refs.every((e): e is number => e !== null) ? fitLine(fx, refs) : null;

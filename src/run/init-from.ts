@@ -36,7 +36,8 @@
  * kind, --layers, --phase, --sign, --cell or site path; a smaller --hidden; the rbm; the flow on
  * another lattice; a checkpoint whose tensors do not fit. --hidden and --layers not given are the
  * source's. --symmetry may differ: the symmetrised state wraps the same network (its variables are
- * the network's), so a plainly trained network can be symmetrised and the other way round. A resumed run never reads its source again: it continues from its own checkpoint.
+ * the network's), so a plainly trained network can be symmetrised and the other way round. A
+ * resumed run never reads its source again: it continues from its own checkpoint.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
