@@ -135,7 +135,10 @@ export class TrainingSession {
       nUp: parts.nUp,
       sampler: (seed) => buildSampler(cfg, wf, parts, new Rng(`${seed}:measure`)),
     };
-    return measureCorrelations(state, drawSamples(state.sampler(String(cfg.seed)), count, this.nSites), 'manhattan', this.nSites <= BROWSER_LIMITS.xxSites);
+    return measureCorrelations(state, drawSamples(state.sampler(String(cfg.seed)), count, this.nSites), {
+      metric: 'manhattan',
+      withXX: this.nSites <= BROWSER_LIMITS.xxSites,
+    });
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@ import type { BackendChoice } from '../backend.js';
 import { InputError } from '../errors.js';
 import type { Estimate } from '../measure/stats.js';
 import { measureRun, OBSERVABLES, type MeasureResult, type ObservableName } from '../measure/measure.js';
-import type { DistanceMetric } from '../measure/correlations.js';
+import { XX_ALL_PAIRS_MAX, type DistanceMetric, type XXPairs } from '../measure/correlations.js';
 import { seedFlag, sharedOptions } from './options.js';
 
 export const command = 'measure <run>';
@@ -17,6 +17,7 @@ export function builder(y: Argv): Argv {
     .positional('run', { type: 'string', describe: 'run directory (with config.json and checkpoint.json)' })
     .option('samples', { type: 'number', requiresArg: true, group: GROUP, describe: 'fresh samples (per replica for the entropy) [default: 10000]' })
     .option('distance', { type: 'string', choices: ['manhattan', 'euclidean'], requiresArg: true, group: GROUP, describe: 'distance on square lattices (chains: |i − j|, minimum image if periodic) [default: manhattan]' })
+    .option('xx-pairs', { type: 'string', requiresArg: true, group: GROUP, describe: `xx correlations: pairs per distance evaluated per sample, a random subset drawn for each sample, or "all" [default: all when the lattice has at most ${XX_ALL_PAIRS_MAX} pairs, else ${XX_ALL_PAIRS_MAX} / (number of distances)]` })
     .option('only', { type: 'string', requiresArg: true, group: GROUP, describe: `comma list of observables to measure (${OBSERVABLES.join(', ')}) [default: all]` })
     .options(
       sharedOptions(['quiet', 'json', 'backend', 'seed', 'out'], {
@@ -47,6 +48,30 @@ export function parseOnly(v: unknown): ObservableName[] | undefined {
   return names as ObservableName[];
 }
 
+export function parseXXPairs(v: unknown): XXPairs | undefined {
+  if (v === undefined) return undefined;
+  if (String(v) === 'all') return 'all';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`expected a positive integer or "all", got ${String(v)}`, '--xx-pairs');
+  return n;
+}
+
+/** Progress lines on stderr, at most one per 15 s, with the time left at the family's rate so far. */
+function progressPrinter(): (family: string, done: number, total: number) => void {
+  let t0 = performance.now();
+  let last = t0;
+  return (family, done, total) => {
+    const now = performance.now();
+    if (done === 0) t0 = now; // a family starts
+    if (now - last < 15000 || done === 0 || done >= total) return;
+    last = now;
+    const s = (now - t0) / 1000;
+    const left = (s * (total - done)) / done;
+    const min = (x: number): string => (x < 120 ? `${x.toFixed(0)} s` : `${(x / 60).toFixed(1)} min`);
+    process.stderr.write(`vmc measure: ${family}: ${done} of ${total} samples, ${min(s)} so far, about ${min(left)} left\n`);
+  };
+}
+
 export async function handler(argv: ArgumentsCamelCase): Promise<void> {
   const seed = seedFlag(argv, 1);
   const { dir, step, result, files } = await measureRun(argv.run as string, {
@@ -54,6 +79,8 @@ export async function handler(argv: ArgumentsCamelCase): Promise<void> {
     seed,
     metric: (argv.distance as DistanceMetric | undefined) ?? 'manhattan',
     observables: parseOnly(argv.only),
+    xxPairs: parseXXPairs(argv.xxPairs),
+    onProgress: argv.quiet || argv.json ? undefined : progressPrinter(),
     out: argv.out as string | undefined,
     backend: argv.backend as BackendChoice | undefined,
   });
@@ -88,7 +115,9 @@ export function measureReport(r: MeasureResult, step: number): string {
   }
   if (r.correlations) {
     const c = r.correlations;
-    out.push(`correlations vs distance (${c.metric}; averaged over pairs):`, '   r  pairs  ⟨σᶻσᶻ⟩                 ⟨σˣσˣ⟩');
+    const sampled = c.xx_pairs_per_sample.some((k, i) => k < c.pairs[i]!);
+    const how = sampled ? `; ⟨σˣσˣ⟩ from at most ${Math.max(...c.xx_pairs_per_sample)} random pairs per distance per sample (--xx-pairs)` : '';
+    out.push(`correlations vs distance (${c.metric}; averaged over pairs${how}):`, '   r  pairs  ⟨σᶻσᶻ⟩                 ⟨σˣσˣ⟩');
     c.distance.forEach((d, i) => {
       out.push(`${(Number.isInteger(d) ? String(d) : d.toFixed(3)).padStart(4)}  ${String(c.pairs[i]).padStart(5)}  ${pm(c.zz[i]!).padEnd(22)} ${pm(c.xx[i]!)}`);
     });

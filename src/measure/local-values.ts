@@ -75,6 +75,12 @@ export interface GroupValueOptions {
   nUp?: number | null;
   /** upper bound on connected configurations evaluated at once (default 50 000) */
   maxConnected?: number;
+  /** evaluate only the entries of parent p and group g it accepts (default: all) */
+  keep?: (p: number, g: number) => boolean;
+  /** with `keep`: how many entries it accepts per parent, for the chunk size (default: all groups) */
+  perParent?: number;
+  /** called before the first chunk (done = 0) and after each chunk with the number of parents done */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -92,14 +98,17 @@ export function visitGroupValues(
 ): void {
   const N = op.nSites;
   const nUp = opts.nUp ?? null;
-  const perParent = Math.max(1, op.groups.length);
+  const perParent = Math.max(1, opts.perParent ?? op.groups.length);
   const chunk = Math.max(1, Math.floor((opts.maxConnected ?? 50_000) / perParent));
+  opts.onProgress?.(0, count);
   for (let start = 0; start < count; start += chunk) {
     const m = Math.min(chunk, count - start);
     const parents = configs.subarray(start * N, (start + m) * N);
-    const v = connectedValues(op, wf, parents, m, nUp);
+    const keep = opts.keep;
+    const v = connectedValues(op, wf, parents, m, nUp, keep ? (p, g) => keep(start + p, g) : undefined);
     const conn = v.conn;
     for (let p = 0; p < m; p++) if (conn.diag[p] !== 0) visit(start + p, -1, conn.diag[p], 0);
     for (let k = 0; k < conn.offsets[m]; k++) visit(start + conn.parent[k], conn.group[k], v.re[k], v.im[k]);
+    opts.onProgress?.(start + m, count);
   }
 }

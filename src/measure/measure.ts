@@ -12,7 +12,7 @@ import { plotEntropy, plotLines } from '../run/plot.js';
 import { openRun } from '../run/open-run.js';
 import { makeDirectory, readJson, writeFileAtomic, writeJsonAtomic } from '../run/run-dir.js';
 import { readRunConfig } from '../run/runner.js';
-import { measureCorrelations, type CorrelationMeasurement, type DistanceMetric } from './correlations.js';
+import { measureCorrelations, type CorrelationMeasurement, type DistanceMetric, type XXPairs } from './correlations.js';
 import { measureEnergy, type EnergyMeasurement } from './energy.js';
 import { measureMagnetization, type MagnetizationMeasurement } from './magnetization.js';
 import { measureRenyi, type RenyiMeasurement } from './renyi.js';
@@ -32,6 +32,10 @@ export interface MeasureOptions {
   exactEnergy?: number | null;
   /** families to measure (default: all) */
   observables?: readonly ObservableName[];
+  /** xx correlations: pairs per distance per sample (default: see defaultXXPairs) */
+  xxPairs?: XXPairs;
+  /** progress inside a long family (today: the xx correlations), in samples done of total */
+  onProgress?: (family: ObservableName, done: number, total: number) => void;
 }
 
 export interface MeasureResult {
@@ -78,7 +82,13 @@ export function measureState(state: MeasuredState, opts: MeasureOptions): Measur
   };
   if (want.has('energy')) result.energy = timed('energy', () => measureEnergy(state, rep1, opts.exactEnergy ?? null));
   if (want.has('magnetization')) result.magnetization = timed('magnetization', () => measureMagnetization(state, rep1));
-  if (want.has('correlations')) result.correlations = timed('correlations', () => measureCorrelations(state, rep1, opts.metric ?? 'manhattan'));
+  if (want.has('correlations')) result.correlations = timed('correlations', () =>
+    measureCorrelations(state, rep1, {
+      metric: opts.metric ?? 'manhattan',
+      xxPairs: opts.xxPairs,
+      seed: `${opts.seed}:correlations`,
+      onProgress: opts.onProgress ? (done, total) => opts.onProgress!('correlations', done, total) : undefined,
+    }));
   if (want.has('structure-factor')) result.structure_factor = timed('structure-factor', () => measureStructureFactor(state, rep1));
   if (want.has('renyi')) {
     const rep2 = timed('sampling-replica', () => drawSamples(state.sampler(`${opts.seed}:replica`), rep1.count, N));

@@ -61,6 +61,15 @@ function selectEntries(conn: Connections, keep: ArrayLike<number>, n: number): C
   return { ...conn, offsets, configs, elemRe, elemIm, parent, group };
 }
 
+/** Keeps the entries k with `keep(parent, group)` true. */
+function filterEntries(conn: Connections, keep: (p: number, g: number) => boolean): Connections {
+  const K = conn.offsets[conn.count];
+  const kept = new Int32Array(K);
+  let n = 0;
+  for (let k = 0; k < K; k++) if (keep(conn.parent[k], conn.group[k])) kept[n++] = k;
+  return n === K ? conn : selectEntries(conn, kept, n);
+}
+
 /** Keeps the connected entries whose up count is `nUp` (all when nUp is null). */
 export function restrictToSector(conn: Connections, nUp: number | null): Connections {
   if (nUp === null) return conn;
@@ -135,11 +144,15 @@ function parentLogPsi(wf: Wavefunction, parents: Uint8Array, m: number, from?: H
 /**
  * Connected entries of `m` parents (m·N bits) under `op`, with their values
  * ⟨x|O|x'⟩ ψ(x')/ψ(x). `nUp`: the state's fixed number of up spins (entries outside are dropped).
+ * `keep(p, g)`: when given, only the entries of parent p and flip group g it accepts are kept and
+ * evaluated (an observable estimated from a random subset of its terms per sample).
  */
 export function connectedValues(
   op: CompiledHamiltonian, wf: Wavefunction, parents: Uint8Array, m: number, nUp: number | null = null,
+  keep?: (p: number, g: number) => boolean,
 ): ConnectedValues {
-  const conn = restrictToSector(op.connections(parents, m), nUp);
+  const all = op.connections(parents, m);
+  const conn = restrictToSector(keep ? filterEntries(all, keep) : all, nUp);
   const K = conn.offsets[m];
   // reuse across parents only where it cannot change a bit (Wavefunction.connectedExact)
   const reuse = wf.connectedExact === true || !wf.evaluateConnected;

@@ -74,6 +74,14 @@ test('measure --quiet and sample --quiet/--json are accepted and mean what they 
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /--seed: expected a value ≥ 0, got -1/);
   }
+  // --xx-pairs: a positive integer or "all"; a subset is said in the table
+  const badPairs = vmc('measure', runDir, '--xx-pairs', '0');
+  assert.equal(badPairs.code, 2, badPairs.err);
+  assert.match(badPairs.err, /--xx-pairs: expected a positive integer or "all", got 0/);
+  const subset = vmc('measure', runDir, '--samples', '200', '--only', 'correlations', '--xx-pairs', '2', '--out', join(runDir, 'xx'));
+  assert.equal(subset.code, 0, subset.err);
+  assert.match(subset.out, /⟨σˣσˣ⟩ from at most 2 random pairs per distance per sample/);
+  assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'xx', 'measure.json'), 'utf8')).correlations.xx_pairs_per_sample, [2, 2, 1]);
   // compare --json: compare.json and nothing else on stdout (not the runs' summary lines)
   const cmp = vmc('compare', '--model', 'tfim', '--n', '4', '--ansatz', 'rnn', '--hidden', '4', '--samples', '16', '--steps', '2', '--eval-samples', '32', '--json', '--out', join(runDir, 'cmp'));
   assert.equal(cmp.code, 0, cmp.err);

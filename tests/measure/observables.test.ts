@@ -132,6 +132,48 @@ test('Markov chains in the S^z = 0 sector (Heisenberg ring N=6): binned errors, 
   assert.ok(!withinErrors(c.xx[0]!, xxFull, 4), `projection matters: ${c.xx[0]!.mean} vs unprojected ${xxFull}`);
 });
 
+test('xx from a random subset of pairs per sample (--xx-pairs): unbiased against enumeration, independent chains and sector; all pairs when K covers them', () => {
+  const lattice = chain(6, 'open');
+  const h = compileHamiltonian(loadModel('tfim', { h: 0.8 }), lattice);
+  const wf = new TableWavefunction(6, new Rng(21), 0.6);
+  disposables.push(wf);
+  const state = exactlySampled(wf, lattice, h);
+  const v = stateVector(wf);
+  const { pairs } = pairsByDistance(lattice);
+  const exactXX = pairs.map((list) => list.reduce((a, [i, j]) => a + exactX(v, [i, j]), 0) / list.length);
+  const all = measureState(state, { samples: 20000, seed: 3, observables: ['correlations'] }).correlations!;
+  assert.deepEqual(all.xx_pairs_per_sample, [5, 4, 3, 2, 1]);
+  const sub = measureState(state, { samples: 20000, seed: 3, observables: ['correlations'], xxPairs: 2 }).correlations!;
+  assert.deepEqual(sub.xx_pairs_per_sample, [2, 2, 2, 2, 1]);
+  exactXX.forEach((x, d) => assert.ok(withinErrors(sub.xx[d]!, x), `xx(${d + 1}) ${sub.xx[d]!.mean} ± ${sub.xx[d]!.error} vs ${x}`));
+  // the subset differs from the full average sample by sample, and the error bar says so
+  assert.notEqual(sub.xx[0]!.mean, all.xx[0]!.mean);
+  assert.ok(sub.xx[0]!.error > all.xx[0]!.error, `subset error ${sub.xx[0]!.error} vs all ${all.xx[0]!.error}`);
+  assert.deepEqual(sub.zz, all.zz);
+  const covering = measureState(state, { samples: 20000, seed: 3, observables: ['correlations'], xxPairs: 5 }).correlations!;
+  assert.deepEqual(covering.xx, all.xx);
+
+  // Markov chains in a sector: out-of-sector pairs in the subset count as zero
+  const ring = chain(6, 'periodic');
+  const hh = compileHamiltonian(loadModel('heisenberg'), ring);
+  const wf2 = new TableWavefunction(6, new Rng(8), 0.5);
+  disposables.push(wf2);
+  const chains = {
+    wf: wf2,
+    lattice: ring,
+    hamiltonian: hh,
+    nUp: 3,
+    sampler: (seed: string) => new MetropolisSampler(wf2, { chains: 8, burnIn: 50, nUp: 3 }, new Rng(`${seed}:mh`)),
+  };
+  const c = measureState(chains, { samples: 16000, seed: 4, observables: ['correlations'], xxPairs: 2 }).correlations!;
+  assert.deepEqual(c.xx_pairs_per_sample, [2, 2, 2]);
+  const v2 = stateVector(wf2, 3);
+  pairsByDistance(ring).pairs.forEach((list, d) => {
+    const x = list.reduce((a, [i, j]) => a + exactX(v2, [i, j]), 0) / list.length;
+    assert.ok(withinErrors(c.xx[d]!, x), `ring xx(${d + 1}) ${c.xx[d]!.mean} ± ${c.xx[d]!.error} vs ${x}`);
+  });
+});
+
 test('square lattice 2x3 periodic: Euclidean distances and the momentum grid; observables vs enumeration', () => {
   const lattice = square(3, 2, 'periodic');
   const man = pairsByDistance(lattice, 'manhattan');

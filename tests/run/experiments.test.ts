@@ -55,6 +55,12 @@ const PROMISES: Record<string, Promise> = {
     settings: { hidden: 50, samples: 500, steps: 400, lr: 0.01, 'lr-decay': 200, 'eval-samples': 10000, seed: 1 },
     reference: { method: 'free-fermion', energy: -25.10779711162, tol: 1e-10 },
   },
+  // "M = 1000, lr-decay 500", "(0.01, as the N = 20 stage)", "2500"
+  'direct-tfim-chain100.json': {
+    model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=100 open', nSites: 100, nUp: null, sign: 'none', ansatze: ['rnn'],
+    settings: { hidden: 50, samples: 1000, steps: 2500, lr: 0.01, 'lr-decay': 500, 'eval-samples': 20000, seed: 1 },
+    reference: { method: 'free-fermion', energy: -126.96187673968, tol: 1e-10 },
+  },
   'lru-tfim-chain20.json': {
     model: 'tfim', params: { J: 1, h: 1 }, lattice: 'chain N=20 open', nSites: 20, nUp: null, sign: 'none', ansatze: ['lru'],
     settings: { hidden: 50, layers: 1, samples: 500, steps: 1000, lr: 0.01, 'lr-decay': 200, 'eval-samples': 10000, seed: 1 },
