@@ -34,7 +34,7 @@ import type { Connections } from '../hamiltonian/types.js';
 import type { Rng } from '../rng.js';
 import {
   checkNUp,
-  appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedChunked, glorot, GRAD_OPS,
+  appendParentRows, constVar, createHeadVariables, evaluateChunked, evaluateConnectedShared, glorot, GRAD_OPS,
   head, headInputs, headSlots, PLAIN_OPS, prepareHead, readAccumulators, routeHead, sampleChunked, tidy, toPath,
   type HeadWeights, type Ops, type RowSet,
 } from './rnn/common.js';
@@ -408,7 +408,7 @@ class Rnn2dWavefunction implements Wavefunction {
     const sync = (c: number, A: number) => {
       const t = live[c];
       if (t && t.shape[0] < A) {
-        live[c] = tidy(() => appendParentRows(t, roots, rs.parent, t.shape[0], A));
+        live[c] = tidy(() => appendParentRows(t, rs.parent, A));
         t.dispose();
       }
     };
@@ -427,7 +427,7 @@ class Rnn2dWavefunction implements Wavefunction {
         let a = acc;
         let pa = pacc;
         if (end > A) {
-          const append = (t: tf.Tensor2D) => appendParentRows(t, roots, rs.parent, A, end);
+          const append = (t: tf.Tensor2D) => appendParentRows(t, rs.parent, end);
           h = append(h);
           a = append(a);
           if (pa) pa = append(pa);
@@ -467,7 +467,7 @@ class Rnn2dWavefunction implements Wavefunction {
   evaluateConnected(parents: Uint8Array, conn: Connections): ConnectedLogPsi {
     const P = this.prepareForward();
     try {
-      return evaluateConnectedChunked(parents, conn, this.order, this.opts.chunk, 'rnn2d', (rs) => this.runRows(P, rs));
+      return evaluateConnectedShared(parents, conn, this.order, this.opts.chunk, 'rnn2d', (rs) => this.runRows(P, rs));
     } finally {
       this.release(P);
     }

@@ -6,6 +6,8 @@ import { layoutTolerance, testBackend } from '../backend.js';
 import { Rng } from '../../src/rng.js';
 import { createRnn, type RnnOptions } from '../../src/ansatz/rnn.js';
 import type { Wavefunction } from '../../src/ansatz/wavefunction.js';
+import type { Connections } from '../../src/hamiltonian/types.js';
+import { planShared, TRIE_MAX_FRACTION } from '../../src/ansatz/rnn/common.js';
 import {
   assertConnectedConsistent, assertFiniteDifferences, assertNoLeaks, assertNormalised, distinctRows, enumerate as allConfigs,
   flipConnections, lossGradients, permutation,
@@ -150,6 +152,47 @@ for (const c of [
     wf.dispose();
   });
 }
+
+test('evaluateConnected: the trie plan (shared prefixes across parents) and the grouped plan give the bits of evaluate; each is chosen where it saves', () => {
+  const N = 10;
+  // samples of a peaked state share long prefixes: the trie plan; two far-apart parents whose
+  // entries differ only near the end share nothing across parents: the grouped plan
+  const peaked = makeRnn({ nSites: N, hidden: 12, layers: 2, complex: true, nUp: null, chunk: 23 }, 77, 2.5);
+  const many = peaked.sample!(60, new Rng(4));
+  const far = new Uint8Array(2 * N);
+  far.fill(1, N);
+  const lateFlips = (parents: Uint8Array, count: number): Connections => {
+    const conn = flipConnections(parents, count, N);
+    const keep = Array.from({ length: conn.offsets[count] }, (_, k) => k).filter((k) => conn.group[k] >= N - 2 && conn.group[k] < N);
+    const configs = new Uint8Array(keep.length * N);
+    keep.forEach((k, i) => configs.set(conn.configs.subarray(k * N, (k + 1) * N), i * N));
+    const offsets = new Int32Array(count + 1);
+    keep.forEach((k) => offsets[conn.parent[k] + 1]++);
+    for (let p = 0; p < count; p++) offsets[p + 1] += offsets[p];
+    return { ...conn, configs, offsets, parent: Int32Array.from(keep, (k) => conn.parent[k]), group: Int32Array.from(keep, (k) => conn.group[k]), elemRe: new Float64Array(keep.length), elemIm: new Float64Array(keep.length) };
+  };
+  const cases: [string, Uint8Array, number, Connections, boolean][] = [
+    ['60 samples, single and pair flips, chunk 23', many, 60, flipConnections(many, 60, N), true],
+    ['two opposite parents, flips of the last two sites', far, 2, lateFlips(far, 2), false],
+  ];
+  const order = Array.from({ length: N }, (_, i) => i);
+  for (const [what, parents, count, conn, trie] of cases) {
+    const plan = planShared(parents, conn, order, 23);
+    assert.equal(plan.trieUpdates <= TRIE_MAX_FRACTION * plan.groupedUpdates, trie, `${what}: ${plan.trieUpdates} trie vs ${plan.groupedUpdates} grouped updates`);
+    const K = conn.offsets[count];
+    const ec = peaked.evaluateConnected!(parents, conn);
+    const ev = peaked.evaluate(conn.configs, K);
+    const tol = layoutTolerance(0);
+    for (let k = 0; k < K; k++) {
+      assert.ok(Math.abs(ec.logAmp[k] - ev.logAmp[k]) <= tol * Math.max(1, Math.abs(ev.logAmp[k])), `${what} logAmp [${k}]`);
+      assert.ok(Math.abs(ec.phase[k] - ev.phase[k]) <= tol * Math.max(1, Math.abs(ev.phase[k])), `${what} phase [${k}]`);
+    }
+    const own = peaked.evaluate(parents, count);
+    for (let p = 0; p < count; p++) if (!Number.isNaN(ec.parents!.logAmp[p])) assert.ok(Math.abs(ec.parents!.logAmp[p] - own.logAmp[p]) <= tol * Math.max(1, Math.abs(own.logAmp[p])), `${what} parent ${p}`);
+    if (trie) assert.ok(Array.from(ec.parents!.logAmp).every((x) => !Number.isNaN(x)), 'the trie plan evaluates every parent');
+  }
+  peaked.dispose();
+});
 
 test('no tensors leak across sample, evaluate, evaluateConnected and gradients', () => {
   const N = 8;
