@@ -20,8 +20,10 @@ export function testBackend(): BackendChoice {
  * tolerance holds (0 = exact). tfjs-node's matMul does not: the same 99 configurations of a
  * random 2-layer complex RNN (H = 12, weights 0.8·N(0,1)) evaluated in reversed batch order
  * differ by up to 1.4e-6 in log|ψ| and 4.9e-6 in the phase (wasm: 0), and an RNN's recurrence
- * amplifies such last-bit differences; there the tolerance is ten times looser, at least 1e-6.
+ * amplifies such last-bit differences; there the tolerance is ten times looser, at least 1e-5
+ * (above the 4.9e-6 seen in the phase; a complex 2D RNN's phase differed by 1.7e-6 between the
+ * trie and the plain evaluation).
  */
 export function layoutTolerance(tol: number): number {
-  return testBackend() === 'tensorflow' ? Math.max(10 * tol, 1e-6) : tol;
+  return testBackend() === 'tensorflow' ? Math.max(10 * tol, 1e-5) : tol;
 }
