@@ -20,7 +20,7 @@ pack_one() { # a run directory
     if [ -f "$from/$f" ]; then cp "$from/$f" "$to/"; fi
   done
   if [ -f "$from/checkpoint.json" ]; then gzip -9 -c "$from/checkpoint.json" > "$to/checkpoint.json.gz"
-  else cp "$from/checkpoint.json.gz" "$to/"; fi
+  elif [ -f "$from/checkpoint.json.gz" ]; then cp "$from/checkpoint.json.gz" "$to/"; fi
 }
 
 rm -rf "$dst"
@@ -29,7 +29,9 @@ if [ -f "$src/schedule.json" ]; then
   for f in "$src"/schedule.json "$src"/finite-size.*; do if [ -f "$f" ]; then cp "$f" "$dst/"; fi; done
   for stage in "$src"/stage*/; do
     stage=${stage%/}
-    if has_checkpoint "$stage"; then pack_one "$stage" "$dst/$(basename "$stage")"; fi
+    # a stage without a checkpoint (e.g. a finished one packed earlier without it) keeps its
+    # settings, metrics and summary
+    if has_checkpoint "$stage" || [ -f "$stage/summary.json" ]; then pack_one "$stage" "$dst/$(basename "$stage")"; fi
   done
 else
   has_checkpoint "$src" || { echo "pack-run: $src has no checkpoint.json" >&2; exit 1; }
