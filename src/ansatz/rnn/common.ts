@@ -325,7 +325,7 @@ export function evaluateChunked(
  */
 export function evaluateConnectedChunked(
   parents: Uint8Array, conn: Connections, order: readonly number[], chunk: number, name: string,
-  run: (rs: RowSet) => HostLogPsi,
+  run: (rs: RowSet) => HostLogPsi, firstDiff?: Int32Array,
 ): ConnectedLogPsi {
   const N = order.length;
   if (parents.length < conn.count * N) {
@@ -337,13 +337,7 @@ export function evaluateConnectedChunked(
   const own: HostLogPsi = { logAmp: new Float64Array(conn.count).fill(NaN), phase: new Float64Array(conn.count).fill(NaN) };
   if (K === 0) return { logAmp, phase, parents: own };
   if (conn.nSites !== N) throw new Error(`${name}.evaluateConnected: connections are for ${conn.nSites} sites, not ${N}`);
-  const firstDiff = new Int32Array(K);
-  for (let k = 0; k < K; k++) {
-    const p = conn.parent[k];
-    let j = 0;
-    while (j < N - 1 && conn.configs[k * N + order[j]] === parents[p * N + order[j]]) j++;
-    firstDiff[k] = j;
-  }
+  firstDiff ??= firstDifferences(parents, conn, order);
   // units: a parent with (a slice of) its entries, at most chunk−1 entries each
   const units: [number, number, number][] = [];
   for (let p = 0; p < conn.count; p++) {
@@ -363,6 +357,23 @@ export function evaluateConnectedChunked(
     u0 = u1;
   }
   return { logAmp, phase, parents: own };
+}
+
+/**
+ * Per connected entry, the first path position where it differs from its parent (N − 1 for an
+ * entry equal to its parent: it branches at the last position, with the same result).
+ */
+function firstDifferences(parents: Uint8Array, conn: Connections, order: readonly number[]): Int32Array {
+  const N = order.length;
+  const K = conn.offsets[conn.count] ?? 0;
+  const firstDiff = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    const p = conn.parent[k];
+    let j = 0;
+    while (j < N - 1 && conn.configs[k * N + order[j]] === parents[p * N + order[j]]) j++;
+    firstDiff[k] = j;
+  }
+  return firstDiff;
 }
 
 function connectedPass(
@@ -433,29 +444,28 @@ export function evaluateConnectedShared(
   parents: Uint8Array, conn: Connections, order: readonly number[], chunk: number, name: string,
   run: (rs: RowSet) => HostLogPsi,
 ): ConnectedLogPsi {
-  const grouped = () => evaluateConnectedChunked(parents, conn, order, chunk, name, run);
   const N = order.length;
   const K = conn.offsets[conn.count] ?? 0;
   // no entries, or bits that do not fit: the grouped plan returns (or says why not)
-  if (K === 0 || conn.nSites !== N || parents.length < conn.count * N) return grouped();
+  if (K === 0 || conn.nSites !== N || parents.length < conn.count * N) return evaluateConnectedChunked(parents, conn, order, chunk, name, run);
   const plan = planShared(parents, conn, order, chunk);
-  if (plan.trieUpdates > TRIE_MAX_FRACTION * plan.groupedUpdates) return grouped();
+  if (plan.trieUpdates > TRIE_MAX_FRACTION * plan.groupedUpdates) {
+    return evaluateConnectedChunked(parents, conn, order, chunk, name, run, plan.firstDiff);
+  }
   const M = conn.count;
   const logAmp = new Float64Array(K);
   const phase = new Float64Array(K);
   const own: HostLogPsi = { logAmp: new Float64Array(M), phase: new Float64Array(M) };
-  const { sorted, blocks, plans, distinctOf } = plan;
-  const D = sorted.length;
-  const valueAmp = new Float64Array(D);
-  const valuePhase = new Float64Array(D);
-  let done = 0;
+  const { blocks, plans, distinctOf } = plan;
+  // per distinct row (index into the distinct set)
+  const valueAmp = new Float64Array(plan.distinct);
+  const valuePhase = new Float64Array(plan.distinct);
   blocks.forEach((rows, b) => {
     const res = run(plans[b].rows);
     plans[b].rowOf.forEach((r, i) => {
-      valueAmp[sorted[done + i]] = res.logAmp[r];
-      valuePhase[sorted[done + i]] = res.phase[r];
+      valueAmp[rows[i]] = res.logAmp[r];
+      valuePhase[rows[i]] = res.phase[r];
     });
-    done += rows.length;
   });
   for (let p = 0; p < M; p++) {
     own.logAmp[p] = valueAmp[distinctOf[p]];
@@ -469,12 +479,14 @@ export function evaluateConnectedShared(
 }
 
 /**
- * Both plans of a prefix-sharing pass over `parents` and their entries: the distinct rows sorted
- * in path order, cut into blocks of `chunk` rows, each block's trie pass, and the number of
- * recurrent updates of the trie plan and of the grouped plan.
+ * Both plans of a prefix-sharing pass over `parents` and their entries: the distinct rows (their
+ * number, and the distinct row of every parent and entry), sorted in path order and cut into
+ * blocks of `chunk` rows, each block's trie pass, the entries' first differences from their
+ * parents (the grouped plan's input), and the recurrent updates of either plan.
  */
 export function planShared(parents: Uint8Array, conn: Connections, order: readonly number[], chunk: number): {
-  sorted: number[]; blocks: number[][]; plans: ReturnType<typeof triePlan>[]; distinctOf: Int32Array; trieUpdates: number; groupedUpdates: number;
+  distinct: number; distinctOf: Int32Array; blocks: number[][]; plans: ReturnType<typeof triePlan>[];
+  firstDiff: Int32Array; trieUpdates: number; groupedUpdates: number;
 } {
   const N = order.length;
   const M = conn.count;
@@ -492,22 +504,12 @@ export function planShared(parents: Uint8Array, conn: Connections, order: readon
   for (let s0 = 0; s0 < sorted.length; s0 += chunk) blocks.push(sorted.slice(s0, Math.min(s0 + chunk, sorted.length)));
   const plans = blocks.map((rows) => triePlan(distinct.configs, N, rows));
   const trieUpdates = plans.reduce((a, p) => a + p.updates, 0);
-  return { sorted, blocks, plans, distinctOf: distinct.index, trieUpdates, groupedUpdates: groupedUpdates(parents, conn, order) };
-}
-
-/** Recurrent updates of the grouped plan: every parent with entries from position 0, every entry from its first difference. */
-function groupedUpdates(parents: Uint8Array, conn: Connections, order: readonly number[]): number {
-  const N = order.length;
-  let n = 0;
-  for (let p = 0; p < conn.count; p++) {
-    if (conn.offsets[p + 1] > conn.offsets[p]) n += N;
-    for (let k = conn.offsets[p]; k < conn.offsets[p + 1]; k++) {
-      let j = 0;
-      while (j < N - 1 && conn.configs[k * N + order[j]] === parents[p * N + order[j]]) j++;
-      n += N - j;
-    }
-  }
-  return n;
+  const firstDiff = firstDifferences(parents, conn, order);
+  // grouped: every parent with entries from position 0, every entry from its first difference
+  let groupedUpdates = 0;
+  for (let p = 0; p < M; p++) if (conn.offsets[p + 1] > conn.offsets[p]) groupedUpdates += N;
+  for (let k = 0; k < K; k++) groupedUpdates += N - firstDiff[k];
+  return { distinct: distinct.count, distinctOf: distinct.index, blocks, plans, firstDiff, trieUpdates, groupedUpdates };
 }
 
 /**
