@@ -393,6 +393,13 @@ async function solveWith(g: Generator<GramRequest, SampleSpaceSolution, Float32A
  * without a centred copy: Y_r = sqrt(w_s)(O_r − ⟨O⟩). T = ZZᵀ in float32 by tfjs (gram-blocks.ts);
  * its Cholesky factor (of T + λI) preconditions CG on the float64 system, whose products
  * Z(Zᵀv) are float64 sums over the float32 rows of O.
+ *
+ * Where the time goes (O of the quickstart state, 1000 × 8052, λ = 0.01, one thread, idle
+ * 2-core EPYC): the Gram products 460–485 ms (9 GFLOP, at the ~20 GFLOP/s of a wasm matMul),
+ * the factor 60–120 ms, each pass over the rows of O 20–45 ms (the means, F with Z, two per CG
+ * product; one CG iteration here). Taking δ from the CG's own products instead of one more pass,
+ * and building the factor from the lower triangle only, took the median solve from 957 to 876 ms
+ * (8 interleaved runs each). Two rows per pass in F/Z showed no gain and was not kept.
  */
 function* sampleSpaceSolve(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, tol: number, maxIter: number,
@@ -422,18 +429,29 @@ function* sampleSpaceSolve(
     Y.transposeTimes(v, out);
     for (let k = 0; k < P; k++) out[k] *= c[k] * c[k];
   };
-  // (ZZᵀ + λ) v = Y(c² ⊙ Yᵀv) + λv
+  // (ZZᵀ + λ) v = Y(c² ⊙ Yᵀv) + λv; u keeps c² ⊙ Yᵀv of the last v
   const u = new Float64Array(P);
   const apply = (v: Float64Array, out: Float64Array): void => {
     yt(v, u);
     Y.times(u, out);
     for (let r = 0; r < R; r++) out[r] += lambda * v[r];
   };
-  const y0 = choleskyBackSolve(A, R, e);
-  const cg = conjugateGradient(apply, e, y0, tol, maxIter, (r, z) => z.set(choleskyBackSolve(A, R, r)));
-  // δ = c ⊙ Zᵀy = c² ⊙ Yᵀy
+  // δ = c ⊙ Zᵀy = c² ⊙ Yᵀy, accumulated along the iterates y = y0 + Σ α_i p_i from the products
+  // the CG forms anyway (its first product is of y0, then one of each p_i): no pass of its own
   const delta = new Float64Array(P);
-  yt(cg.x, delta);
+  let products = 0;
+  const y0 = choleskyBackSolve(A, R, e);
+  const cg = conjugateGradient(
+    (v, out) => {
+      apply(v, out);
+      if (products++ === 0) delta.set(u);
+    },
+    e, y0, tol, maxIter,
+    (r, z) => z.set(choleskyBackSolve(A, R, r)),
+    (alpha) => {
+      for (let k = 0; k < P; k++) delta[k] += alpha * u[k];
+    },
+  );
   return { delta, force: F, iterations: cg.iterations, residual: cg.residual };
 }
 
@@ -456,19 +474,22 @@ function preconditionerFactor(A: Float64Array, R: number): void {
     return;
   }
   const L = new Float64Array(R * R);
+  // the lower triangle only (row by row): the panels, the diagonal blocks and the trailing
+  // updates below read nothing above the diagonal
   const full = new Float32Array(R * R);
-  for (let i = 0; i < R; i++) for (let j = 0; j <= i; j++) full[i * R + j] = full[j * R + i] = A[i * R + j];
+  for (let i = 0; i < R; i++) for (let j = 0; j <= i; j++) full[i * R + j] = A[i * R + j];
   // S: the trailing Schur complement, rows and columns k.. of the matrix
   let S = tf.tensor2d(full, [R, R]);
   try {
     for (let k = 0; k < R; k += b) {
       const w = Math.min(b, R - k);
       const m = R - k - w;
-      const Sh = S.dataSync(); // [R−k, R−k]
-      const n = R - k;
-      // diagonal block: host Cholesky, then its inverse (lower triangular)
+      // diagonal block (only it comes back to the host): Cholesky, then its inverse (lower triangular)
+      const Dt = tf.slice(S, [0, 0], [w, w]);
+      const Sh = Dt.dataSync();
+      Dt.dispose();
       const D = new Float64Array(w * w);
-      for (let i = 0; i < w; i++) for (let j = 0; j <= i; j++) D[i * w + j] = Sh[i * n + j];
+      for (let i = 0; i < w; i++) for (let j = 0; j <= i; j++) D[i * w + j] = Sh[i * w + j];
       try {
         choleskyFactor(D, w);
       } catch {
@@ -650,6 +671,8 @@ export function conjugateGradient(
   tol: number,
   maxIter: number,
   precond?: (r: Float64Array, z: Float64Array) => void,
+  /** called after each update x ← x + α·p, with α (p is the vector of the last `apply`) */
+  onStep?: (alpha: number) => void,
 ): { x: Float64Array; iterations: number; residual: number } {
   const P = b.length;
   const x = x0 && x0.length === P ? Float64Array.from(x0) : new Float64Array(P);
@@ -682,6 +705,7 @@ export function conjugateGradient(
       r[k] -= alpha * Ap[k];
       rsNew += r[k] * r[k];
     }
+    onStep?.(alpha);
     let rzNew = rsNew;
     if (precond) {
       precond(r, z);
