@@ -16,9 +16,16 @@ export interface UniqueSamples {
 }
 
 export function uniqueSamples(configs: Uint8Array, count: number, nSites: number): UniqueSamples {
+  const { keys: _keys, ...unique } = uniqueSamplesKeyed(configs, count, nSites);
+  return unique;
+}
+
+/** `uniqueSamples` with the key (connected.ts `bitsKey`) of each distinct configuration, in order. */
+export function uniqueSamplesKeyed(configs: Uint8Array, count: number, nSites: number): UniqueSamples & { keys: string[] } {
   const seen = new Map<string, number>();
   const index = new Int32Array(count);
   const firsts: number[] = [];
+  const keys: string[] = [];
   const mult: number[] = [];
   for (let b = 0; b < count; b++) {
     const key = bitsKey(configs, b * nSites, nSites);
@@ -27,6 +34,7 @@ export function uniqueSamples(configs: Uint8Array, count: number, nSites: number
       u = firsts.length;
       seen.set(key, u);
       firsts.push(b);
+      keys.push(key);
       mult.push(0);
     }
     mult[u] += 1;
@@ -34,5 +42,5 @@ export function uniqueSamples(configs: Uint8Array, count: number, nSites: number
   }
   const out = new Uint8Array(firsts.length * nSites);
   firsts.forEach((b, u) => out.set(configs.subarray(b * nSites, (b + 1) * nSites), u * nSites));
-  return { configs: out, count: firsts.length, multiplicity: Float64Array.from(mult), index };
+  return { configs: out, count: firsts.length, multiplicity: Float64Array.from(mult), index, keys };
 }

@@ -14,8 +14,7 @@ import type { Rng } from '../../rng.js';
 import type { ConnectedLogPsi, HostLogPsi } from '../wavefunction.js';
 import { affine, mm, mmConstLeft, mmConstRight } from '../tf-ops.js';
 import { forcedBit } from '../u1.js';
-import { bitsKey } from '../../vmc/connected.js';
-import { uniqueSamples } from '../../vmc/unique.js';
+import { uniqueSamplesKeyed } from '../../vmc/unique.js';
 import type { Routing } from '../log-derivatives.js';
 
 /** Logit shift of a forbidden outcome: log p(forbidden) ≈ −BIG, log p(allowed) = 0 exactly. */
@@ -495,10 +494,10 @@ export function planShared(parents: Uint8Array, conn: Connections, order: readon
   const all = new Uint8Array((M + K) * N);
   for (let p = 0; p < M; p++) for (let j = 0; j < N; j++) all[p * N + j] = parents[p * N + order[j]];
   for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) all[(M + k) * N + j] = conn.configs[k * N + order[j]];
-  const distinct = uniqueSamples(all, M + K, N);
+  const distinct = uniqueSamplesKeyed(all, M + K, N);
   // path order of the distinct rows: bitsKey packs bits most significant first, so the keys sort
   // as the bit strings do
-  const keys = Array.from({ length: distinct.count }, (_, d) => bitsKey(distinct.configs, d * N, N));
+  const keys = distinct.keys;
   const sorted = Array.from(keys.keys()).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   const blocks: number[][] = [];
   for (let s0 = 0; s0 < sorted.length; s0 += chunk) blocks.push(sorted.slice(s0, Math.min(s0 + chunk, sorted.length)));
