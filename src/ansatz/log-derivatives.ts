@@ -188,6 +188,7 @@ export class Routing {
   constructor(readonly nParams: number) {}
 
   private slot(name: string, size: number): number[] {
+    this.firstWrites = null;
     let s = this.slots.get(name);
     if (!s) {
       s = { size, runs: [] };
@@ -213,16 +214,50 @@ export class Routing {
   }
 
   /**
+   * Per slot (in declaration order), per run: whether it is the first run to reach its
+   * destinations with coefficient 1, so that `apply` may copy instead of accumulating.
+   */
+  private firstWrites: Map<string, boolean[]> | null = null;
+
+  private copyPlan(): Map<string, boolean[]> {
+    if (this.firstWrites) return this.firstWrites;
+    const reached = new Uint8Array(this.nParams);
+    const plan = new Map<string, boolean[]>();
+    for (const [name, { runs }] of this.slots) {
+      const flags: boolean[] = [];
+      for (let r = 0; r < runs.length; r += 4) {
+        const [dst, n, c] = [runs[r + 1], runs[r + 2], runs[r + 3]];
+        let fresh = c === 1;
+        for (let e = 0; e < n; e++) {
+          if (reached[dst + e]) fresh = false;
+          reached[dst + e] = 1;
+        }
+        flags.push(fresh);
+      }
+      plan.set(name, flags);
+    }
+    this.firstWrites = plan;
+    return plan;
+  }
+
+  /**
    * out[(row0 + b)·P + dst] += coef·G[b·size + src] for the B samples of `grads` (slots without
    * gradient contribute nothing; a gradient of a slot the routing does not know is an error).
+   * The rows of `out` must be zero on entry: the slots are applied in declaration order, and a
+   * run that is the first to reach its destinations with coefficient 1 (most of the parameters:
+   * recurrent matrices, weights, biases of later layers) is copied rather than added — the same
+   * values (x + 0 = x), without the read-modify-write of each float32 entry.
    */
   apply(grads: Map<string, Float32Array>, B: number, out: Float32Array, row0: number): void {
     const P = this.nParams;
-    for (const [name, g] of grads) {
-      const s = this.slots.get(name);
-      if (!s) throw new Error(`routing: no route for slot ${name}`);
+    for (const name of grads.keys()) if (!this.slots.has(name)) throw new Error(`routing: no route for slot ${name}`);
+    const plan = this.copyPlan();
+    for (const [name, s] of this.slots) {
+      const g = grads.get(name);
+      if (!g) continue;
       if (g.length !== B * s.size) throw new Error(`routing: slot ${name} has ${g.length} values, expected ${B}·${s.size}`);
       const runs = s.runs;
+      const copy = plan.get(name)!;
       for (let b = 0; b < B; b++) {
         const o = (row0 + b) * P;
         const i0 = b * s.size;
@@ -231,7 +266,8 @@ export class Routing {
           const dst = o + runs[r + 1];
           const n = runs[r + 2];
           const c = runs[r + 3];
-          if (c === 1) for (let e = 0; e < n; e++) out[dst + e] += g[src + e];
+          if (copy[r >> 2]) out.set(g.subarray(src, src + n), dst);
+          else if (c === 1) for (let e = 0; e < n; e++) out[dst + e] += g[src + e];
           else for (let e = 0; e < n; e++) out[dst + e] += c * g[src + e];
         }
       }
