@@ -3,14 +3,14 @@
  * lru, and the symmetry average of one; src/ansatz/log-derivatives.ts): every row equals the gradient of that one configuration's
  * logAmp and phase by tfjs autodiff, agrees with central finite differences of log ψ along a
  * random direction (U(1) masking and the Marshall sign included), and repeated passes leave no
- * tensor behind.
+ * tensor behind; Routing.apply gives the plain sums whatever runs it copies.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.js';
 import { createFlow } from '../../src/ansatz/flow.js';
-import { hasAnalyticLogDerivatives, type LogDerivatives } from '../../src/ansatz/log-derivatives.js';
+import { hasAnalyticLogDerivatives, Routing, type LogDerivatives } from '../../src/ansatz/log-derivatives.js';
 import { createLru } from '../../src/ansatz/lru.js';
 import { createRnn } from '../../src/ansatz/rnn.js';
 import { createRnn2d } from '../../src/ansatz/rnn2d.js';
@@ -128,3 +128,27 @@ for (const [name, make, complex] of cases) {
     }
   });
 }
+
+test('Routing.apply: overlapping runs, coefficients and missing slots give the plain sums (copies only where a run is first)', () => {
+  // P = 5; slot a (size 3): a[0..1] → p0..p1 (coef 1, first: copied), a[2] → p2 with coef −2 (first, but scaled);
+  // slot b (size 2): b[0..1] → p1..p2 (both already reached: added), b[1] → p4 (first: copied);
+  // slot c (size 1): c[0] → p3, not among the gradients (contributes nothing)
+  const r = new Routing(5).range('a', 3, 0, 0, 2).entry('a', 3, 2, 2, -2).range('b', 2, 0, 1, 2).entry('b', 2, 1, 4, 1).entry('c', 1, 0, 3, 1);
+  const B = 2;
+  const a = Float32Array.from([1, 2, 3, 10, 20, 30]);
+  const b = Float32Array.from([0.5, 0.25, 5, 6]);
+  const expected = (ga: Float32Array, gb: Float32Array, s: number): number[] => [
+    ga[3 * s], ga[3 * s + 1] + gb[2 * s], -2 * ga[3 * s + 2] + gb[2 * s + 1], 0, gb[2 * s + 1],
+  ];
+  for (const order of [['a', 'b'], ['b', 'a']]) {
+    const grads = new Map(order.map((k) => [k, k === 'a' ? a : b] as [string, Float32Array]));
+    const out = new Float32Array(3 * 5); // rows 1 and 2 receive the two samples
+    r.apply(grads, B, out, 1);
+    assert.deepEqual(Array.from(out.subarray(0, 5)), [0, 0, 0, 0, 0]);
+    for (let s = 0; s < B; s++) {
+      const want = expected(a, b, s);
+      Array.from(out.subarray((1 + s) * 5, (2 + s) * 5)).forEach((v, k) => assert.ok(Math.abs(v - want[k]) < 1e-6, `sample ${s}, p${k}: ${v} vs ${want[k]}`));
+    }
+  }
+  assert.throws(() => r.apply(new Map([['d', new Float32Array(2)]]), B, new Float32Array(10), 0), /no route for slot d/);
+});
