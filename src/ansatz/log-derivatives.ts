@@ -184,6 +184,12 @@ function outerSums(X: tf.Tensor3D, D: tf.Tensor3D): tf.Tensor2D {
 export class Routing {
   /** per slot: its size and runs of entries [src, dst, length, coef] (most maps are a few long runs) */
   private readonly slots = new Map<string, { size: number; runs: number[] }>();
+  /**
+   * Per slot (in declaration order), per run: whether it is the first run to reach its
+   * destinations with coefficient 1, so that `apply` may copy instead of accumulating (derived
+   * from the runs; dropped whenever a run is declared).
+   */
+  private firstWrites: Map<string, boolean[]> | null = null;
 
   constructor(readonly nParams: number) {}
 
@@ -212,12 +218,6 @@ export class Routing {
   entry(name: string, size: number, src: number, dst: number, coef: number): this {
     return this.range(name, size, src, dst, 1, coef);
   }
-
-  /**
-   * Per slot (in declaration order), per run: whether it is the first run to reach its
-   * destinations with coefficient 1, so that `apply` may copy instead of accumulating.
-   */
-  private firstWrites: Map<string, boolean[]> | null = null;
 
   private copyPlan(): Map<string, boolean[]> {
     if (this.firstWrites) return this.firstWrites;

@@ -663,6 +663,8 @@ export function choleskyBackSolve(L: Float64Array, P: number, b: Float64Array): 
 /**
  * Conjugate gradient for A x = b (A symmetric positive definite, as `apply`), optionally
  * preconditioned (`precond(r, z)`: z = M⁻¹r); stops when ‖r‖ ≤ tol·‖b‖ or after maxIter.
+ * `apply` is called first on the initial guess (its residual), then once per iteration on the
+ * search direction p, which `onStep` follows (sampleSpaceSolve builds δ from these products).
  */
 export function conjugateGradient(
   apply: (v: Float64Array, out: Float64Array) => void,
