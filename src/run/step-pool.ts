@@ -33,7 +33,7 @@ import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sliceBounds, type SampleShard } from '../sampler/sampler.js';
 import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import type { GradientShard } from '../vmc/gradient.js';
-import type { DerivativeShard } from '../vmc/log-derivative-shards.js';
+import type { DerivativeShard, ShardDerivatives } from '../vmc/log-derivative-shards.js';
 import type { LocalEnergies } from '../vmc/local-energy.js';
 import { runTask, type StepThreads, type WorkerResult, type WorkerTask } from '../vmc/threads.js';
 import type { ExperimentConfig } from './experiment.js';
@@ -85,7 +85,7 @@ export function resultBuffers(r: WorkerResult): ArrayBuffer[] {
         : r.kind === 'gradients'
           ? r.gradients.flat()
           : r.kind === 'logDerivatives'
-            ? r.derivatives.flatMap((o) => [o.re, o.im])
+            ? r.derivatives.flatMap((d) => [d.O.re, d.O.im])
             : r.kind === 'products'
               ? r.products
               : [];
@@ -322,7 +322,7 @@ export class StepPool implements StepThreads {
     return results.flatMap((r) => (r.kind === 'gradients' ? r.gradients : []));
   }
 
-  async logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]> {
+  async logDerivatives(shards: DerivativeShard[]): Promise<ShardDerivatives[]> {
     const b = sliceBounds(shards.length, this.threads);
     const parts: WorkerTask[] = [];
     for (let k = 0; k < this.threads; k++) parts.push({ kind: 'logDerivatives', shards: shards.slice(b[k], b[k + 1]) });

@@ -23,6 +23,7 @@ import { energyStats, type EnergyStats } from './estimator.js';
 import { freeEnergyRecord, objectiveValues, type FreeEnergyRecord } from './free-energy.js';
 import { gradientShards, sumShardGradients } from './gradient.js';
 import { concatLogDerivatives, derivativeShards } from './log-derivative-shards.js';
+import { addMoments, momentWeights, type OMoments } from './sr-moments.js';
 import type { LocalEnergies } from './local-energy.js';
 import type { Optimizer } from './optimizer.js';
 import { InThread, type StepThreads } from './threads.js';
@@ -181,12 +182,15 @@ export class VmcDriver {
       throw new NumericalError(`free energy is ${targetStats.mean} at step ${this.stepsDone + 1} (T = ${T}): the optimisation diverged; lower --lr`);
     }
     const gradient = this.optimizer.usesEnergyGradient ? await this.energyGradient(unique, target, targetStats) : undefined;
-    const logDerivatives = this.optimizer.usesLogDerivatives ? await this.logDerivatives(unique) : undefined;
+    const derivatives = this.optimizer.usesLogDerivatives ? await this.logDerivatives(unique, target, targetStats) : undefined;
     const t3 = performance.now();
     let opt;
     try {
       const products = this.threads.threads > 1 ? this.threads.products.bind(this.threads) : undefined;
-      opt = await this.optimizer.step({ wf: this.wf, unique, eloc: target, stats: targetStats, gradient, logDerivatives, products });
+      opt = await this.optimizer.step({
+        wf: this.wf, unique, eloc: target, stats: targetStats, gradient, products,
+        logDerivatives: derivatives?.O, logDerivativeMoments: derivatives?.moments,
+      });
     } finally {
       if (gradient) tf.dispose(gradient);
     }
@@ -234,10 +238,19 @@ export class VmcDriver {
     return sumShardGradients(this.wf, await this.threads.gradients(shards));
   }
 
-  /** SR's per-sample log-derivatives over the fixed gradient shards on the step's threads, rows in order. */
-  private async logDerivatives(unique: UniqueSamples): Promise<LogDerivatives> {
-    const shards = derivativeShards(unique.configs, unique.count, this.h.nSites, this.gradientShards);
-    return concatLogDerivatives(await this.threads.logDerivatives(shards), parameterCount(this.wf));
+  /**
+   * SR's per-sample log-derivatives over the fixed gradient shards on the step's threads, rows in
+   * order, and their weighted sums (sr-moments.ts: multiplicities, local values relative to their mean),
+   * formed by each shard's thread and added in shard order.
+   */
+  private async logDerivatives(unique: UniqueSamples, local: LocalEnergies, stats: EnergyStats): Promise<{ O: LogDerivatives; moments: OMoments }> {
+    const weights = momentWeights(unique.multiplicity, local.re, local.im, stats.mean, stats.meanIm);
+    const shards = derivativeShards(unique.configs, unique.count, this.h.nSites, this.gradientShards, weights);
+    const parts = await this.threads.logDerivatives(shards);
+    return {
+      O: concatLogDerivatives(parts.map((p) => p.O), parameterCount(this.wf)),
+      moments: addMoments(parts.map((p) => p.moments!)),
+    };
   }
 
   parameters(): ParameterTensor[] {

@@ -8,22 +8,41 @@
  */
 import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { sliceBounds } from '../sampler/sampler.js';
+import { rowMoments, type MomentWeights, type OMoments } from './sr-moments.js';
 
 /** One slice of the distinct configurations whose O rows one thread computes. */
 export interface DerivativeShard {
   /** count·N bits */
   configs: Uint8Array;
   count: number;
+  /** row weights of the shard: its rows' SR sums (sr-moments.ts) are formed where its rows are */
+  weights?: MomentWeights;
 }
 
-/** Splits `count` configurations into `parts` fixed slices (empty ones dropped). */
-export function derivativeShards(configs: Uint8Array, count: number, nSites: number, parts: number): DerivativeShard[] {
+/** A shard's O rows and, when it had weights, their SR sums. */
+export interface ShardDerivatives {
+  O: LogDerivatives;
+  moments: OMoments | null;
+}
+
+/** Splits `count` configurations into `parts` fixed slices (empty ones dropped), with their slices of `weights`. */
+export function derivativeShards(configs: Uint8Array, count: number, nSites: number, parts: number, weights?: MomentWeights): DerivativeShard[] {
   const b = sliceBounds(count, parts);
   const out: DerivativeShard[] = [];
   for (let k = 0; k < parts; k++) {
-    if (b[k + 1] > b[k]) out.push({ configs: configs.subarray(b[k] * nSites, b[k + 1] * nSites), count: b[k + 1] - b[k] });
+    if (b[k + 1] <= b[k]) continue;
+    const shard: DerivativeShard = { configs: configs.subarray(b[k] * nSites, b[k + 1] * nSites), count: b[k + 1] - b[k] };
+    // own copies: a subarray would carry its whole buffer to a worker
+    if (weights) shard.weights = { w: weights.w.slice(b[k], b[k + 1]), uRe: weights.uRe.slice(b[k], b[k + 1]), uIm: weights.uIm.slice(b[k], b[k + 1]) };
+    out.push(shard);
   }
   return out;
+}
+
+/** O of one shard (`compute`), with its SR sums when the shard has weights. */
+export function shardDerivatives(shard: DerivativeShard, compute: (configs: Uint8Array, count: number) => LogDerivatives): ShardDerivatives {
+  const O = compute(shard.configs, shard.count);
+  return { O, moments: shard.weights ? rowMoments(O, shard.weights) : null };
 }
 
 /** The shards' O rows in shard order, as one matrix (float32 when every shard is float32). */

@@ -10,6 +10,7 @@ import type { EnergyStats } from './estimator.js';
 import { energyGradient } from './gradient.js';
 import type { LocalEnergies } from './local-energy.js';
 import type { BlockProducts } from './gram-blocks.js';
+import type { OMoments } from './sr-moments.js';
 import type { UniqueSamples } from './unique.js';
 
 export interface StepContext {
@@ -23,6 +24,8 @@ export interface StepContext {
   gradient?: tf.Tensor[];
   /** O of the distinct samples computed by the driver (for optimizers with `usesLogDerivatives`) */
   logDerivatives?: LogDerivatives;
+  /** their weighted sums (sr-moments.ts), with the multiplicities and `eloc` relative to `stats.mean` */
+  logDerivativeMoments?: OMoments;
   /** matrix products spread over the driver's threads (when it has several), e.g. minSR's Gram blocks */
   products?: BlockProducts;
 }

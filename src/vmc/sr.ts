@@ -37,7 +37,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import { hasAnalyticLogDerivatives, type LogDerivatives } from '../ansatz/log-derivatives.js';
-import { assembleGram, blockProducts, gramPlan, type BlockProducts } from './gram-blocks.js';
+import { assembleGram, blockProducts, centredGram, gramPlan, type BlockProducts } from './gram-blocks.js';
+import { momentWeights, rowMoments, type OMoments } from './sr-moments.js';
 import type { OptimizerTimings } from './optimizer.js';
 
 export type { LogDerivatives };
@@ -60,6 +61,11 @@ export interface SrSolveOptions {
   x0?: Float64Array | null;
   /** parameter space (default) or sample space (minSR); the same δ */
   space?: SrSpace;
+  /**
+   * the weighted sums of O for these weights and local values (sr-moments.ts), when the caller
+   * formed them where O was computed; otherwise one pass here forms them
+   */
+  moments?: OMoments;
 }
 
 export interface SrSolution {
@@ -112,7 +118,7 @@ function solveSr(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, 
   const mode = opts.diagShiftMode ?? 'absolute';
   if (mode !== 'absolute' && mode !== 'relative') throw new Error(`sr: unknown diagShiftMode "${String(opts.diagShiftMode)}"`);
   if (space === 'sample') {
-    const g = sampleSpaceSolve(O, eloc, weights, lambda, mode === 'relative', opts.cgTol ?? 1e-8, opts.cgMaxIter ?? 1000);
+    const g = sampleSpaceSolve(O, eloc, weights, lambda, mode === 'relative', opts.cgTol ?? 1e-8, opts.cgMaxIter ?? 1000, opts.moments);
     if (products) return solveWith(g, products).then((sol) => ({ ...sol, solver: 'cholesky', space }));
     return { ...solveHere(g), solver: 'cholesky', space };
   }
@@ -166,10 +172,11 @@ function parameterSpaceCg(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, opts: SrSolveOptions,
 ): Omit<SrSolution, 'solver' | 'space'> {
   const P = O.nParams;
-  const Y = centredRows(O, eloc, weights);
-  const { F, Sd } = Y.forceAndDiagonal();
+  const Y = centredRows(O, eloc, weights, opts.moments);
+  const F = Y.F;
+  const Sd = relative ? Y.diagonal() : null;
   const D = new Float64Array(P);
-  for (let k = 0; k < P; k++) D[k] = relative ? lambda * (Sd[k] + 1e-12) : lambda;
+  for (let k = 0; k < P; k++) D[k] = Sd ? lambda * (Sd[k] + 1e-12) : lambda;
   if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
   const a = new Float64Array(Y.R);
   const apply = (v: Float64Array, out: Float64Array): void => {
@@ -192,23 +199,27 @@ interface CentredRows {
   R: number;
   /** e_r = sqrt(w_s)(E_loc − ⟨E_loc⟩), real rows then imaginary rows */
   e: Float64Array;
+  /** F = Yᵀe (from the weighted sums of O, no pass of its own) */
+  F: Float64Array;
   sw: Float64Array;
   mRe: Float64Array;
   mIm: Float64Array;
+  /** the parts of Y: the raw rows of O (real, then imaginary when Y has imaginary rows) and their means */
+  parts: [ArrayLike<number>, Float64Array][];
   /** the row r: its array, offset, mean and sqrt(weight) */
   row(r: number): [ArrayLike<number>, number, Float64Array, number];
   /** out = Y v (R) */
   times(v: Float64Array, out: Float64Array): void;
   /** out = Yᵀ a (P) */
   transposeTimes(a: Float64Array, out: Float64Array): void;
-  /** F = Yᵀe and diag(S)_k = Σ_r Y_rk², in one pass (which also writes Y into `Z` [R·P] if given) */
-  forceAndDiagonal(Z?: Float32Array): { F: Float64Array; Sd: Float64Array };
+  /** diag(S)_k = Σ_r Y_rk² (one pass) */
+  diagonal(): Float64Array;
 }
 
-function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): CentredRows {
+function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, given?: OMoments): CentredRows {
   const P = O.nParams;
   const n = weights.length;
-  const { sw, mRe, mIm, eRe, eIm } = moments(O, eloc, weights);
+  const { sw, mRe, mIm, eRe, eIm, F } = moments(O, eloc, weights, given);
   // an imaginary part that is constant over the samples (e.g. zero: an RBM with real parameters) has no rows
   let hasIm = O.im.length > 0;
   if (hasIm) {
@@ -268,43 +279,60 @@ function centredRows(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Arr
       for (let k = 0; k < P; k++) out[k] -= sum * m[k];
     });
   };
-  const forceAndDiagonal = (Z?: Float32Array): { F: Float64Array; Sd: Float64Array } => {
-    const F = new Float64Array(P);
+  const diagonal = (): Float64Array => {
     const Sd = new Float64Array(P);
     for (let r = 0; r < R; r++) {
       const [X, o, m, w] = row(r);
-      const er = e[r];
-      const z = r * P;
       for (let k = 0; k < P; k++) {
         const y = w * (X[o + k] - m[k]);
-        F[k] += er * y;
         Sd[k] += y * y;
-        if (Z) Z[z + k] = y;
       }
     }
-    return { F, Sd };
+    return Sd;
   };
-  return { R, e, sw, mRe, mIm, row, times, transposeTimes, forceAndDiagonal };
+  return { R, e, F, sw, mRe, mIm, parts, row, times, transposeTimes, diagonal };
 }
 
-/** Weighted means ⟨O⟩ (real, imaginary), ⟨E⟩ and sqrt(w_s/W) of the rows of O. */
+/** Weighted means ⟨O⟩ (real, imaginary), ⟨E⟩, sqrt(w_s/W) of the rows of O, and F. */
 interface Moments {
   sw: Float64Array;
   mRe: Float64Array;
   mIm: Float64Array;
   eRe: number;
   eIm: number;
+  /** F = Re⟨ΔE* (O − ⟨O⟩)⟩ */
+  F: Float64Array;
 }
 
-function moments(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Moments {
+/**
+ * The means and F from the weighted sums of O (sr-moments.ts): those the caller formed where O was
+ * computed (`given`, for these weights and local values), or one pass over O here.
+ */
+function moments(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, given?: OMoments): Moments {
   const P = O.nParams;
   const n = weights.length;
-  let W = 0;
-  for (let s = 0; s < n; s++) W += weights[s];
-  if (!(W > 0)) throw new Error('sr: weights must have a positive sum');
-  const hasIm = O.im.length > 0;
+  let W0 = 0;
+  let E0re = 0;
+  let E0im = 0;
+  for (let s = 0; s < n; s++) {
+    W0 += weights[s];
+    E0re += weights[s] * eloc.re[s];
+    E0im += weights[s] * eloc.im[s];
+  }
+  if (!(W0 > 0)) throw new Error('sr: weights must have a positive sum');
+  const sums = given ?? rowMoments(O, momentWeights(weights, eloc.re, eloc.im, E0re / W0, E0im / W0));
+  if (sums.wRe.length !== P || sums.uO.length !== P || sums.wIm.length !== (O.im.length > 0 ? P : 0)) {
+    throw new Error(`sr: the weighted sums of O are for ${sums.wRe.length} parameters, O has ${P}`);
+  }
+  // W as the sums were formed (in shard order): ⟨O⟩ then centres exactly
+  const W = sums.sumW;
   const mRe = new Float64Array(P);
   const mIm = new Float64Array(P);
+  for (let k = 0; k < P; k++) mRe[k] = sums.wRe[k] / W;
+  if (sums.wIm.length > 0) for (let k = 0; k < P; k++) mIm[k] = sums.wIm[k] / W;
+  // F = (Σ u O − (Σ u)·⟨O⟩)/W, whatever reference the weights u = w(E − E₀) were formed with
+  const F = new Float64Array(P);
+  for (let k = 0; k < P; k++) F[k] = (sums.uO[k] - sums.sumURe * mRe[k] - sums.sumUIm * mIm[k]) / W;
   const sw = new Float64Array(n);
   let eRe = 0;
   let eIm = 0;
@@ -313,13 +341,8 @@ function moments(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array):
     sw[s] = Math.sqrt(w);
     eRe += w * eloc.re[s];
     eIm += w * eloc.im[s];
-    const r = s * P;
-    for (let k = 0; k < P; k++) {
-      mRe[k] += w * O.re[r + k];
-      if (hasIm) mIm[k] += w * O.im[r + k];
-    }
   }
-  return { sw, mRe, mIm, eRe, eIm };
+  return { sw, mRe, mIm, eRe, eIm, F };
 }
 
 /**
@@ -395,33 +418,50 @@ async function solveWith(g: Generator<GramRequest, SampleSpaceSolution, Float32A
  * Z(Zᵀv) are float64 sums over the float32 rows of O.
  *
  * Where the time goes (O of the quickstart state, 1000 × 8052, λ = 0.01, one thread, idle
- * 2-core EPYC): the Gram products 460–485 ms (9 GFLOP, at the ~20 GFLOP/s of a wasm matMul),
- * the factor 60–120 ms, each pass over the rows of O 20–45 ms (the means, F with Z, two per CG
- * product; one CG iteration here). Taking δ from the CG's own products instead of one more pass,
- * and building the factor from the lower triangle only, took the median solve from 957 to 876 ms
- * (8 interleaved runs each). Two rows per pass in F/Z showed no gain and was not kept.
+ * 2-core EPYC): the Gram products 400–480 ms (9 GFLOP, at the ~20 GFLOP/s of a wasm matMul),
+ * the factor 50–120 ms, each pass over the rows of O 20–45 ms (two per CG product; one CG
+ * iteration here). Taking δ from the CG's own products instead of one more pass, and building the
+ * factor from the lower triangle only, took the median solve from 957 to 876 ms (8 interleaved
+ * runs each). Two rows per pass in F/Z showed no gain and was not kept.
+ * With the absolute shift the products are now of the raw rows of O, centred afterwards
+ * (`centredGram`), and the means and F come from the sums of sr-moments.ts (formed where O is
+ * computed, on the step's threads): the two passes that formed the means and then F with a
+ * centred float32 copy Z of O (40–60 and 50–100 ms) are gone. Solve alone, medians of 6
+ * interleaved runs, the sums formed inside it: fresh state 920 → 722 ms (λ 1e-2), 879 → 756
+ * (1e-3), 895 → 810 (1e-4); after 200 Adam steps (831 distinct samples) 562 → 480, 584 → 493,
+ * 793 → 669 ms; the same CG iterations (1, 2, 3), δ equal to 2e-9 of its largest entry. The
+ * relative shift keeps Z (its columns are scaled by diag(S)^(−1/2)).
  */
 function* sampleSpaceSolve(
   O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, lambda: number, relative: boolean, tol: number, maxIter: number,
+  given?: OMoments,
 ): Generator<GramRequest, SampleSpaceSolution, Float32Array[]> {
   const P = O.nParams;
-  const Y = centredRows(O, eloc, weights);
-  const { R, e } = Y;
-  // F = Yᵀe, diag(S) = Σ_r Y_rk² and (absolute shift, c = 1) Z = Y as float32 [R, P] in one pass
-  const Z = new Float32Array(R * P);
-  const { F, Sd } = Y.forceAndDiagonal(Z);
+  const Y = centredRows(O, eloc, weights, given);
+  const { R, e, F } = Y;
   if (norm(F) === 0) return { delta: new Float64Array(P), force: F, iterations: 0, residual: 0 };
   const c = new Float64Array(P).fill(1);
+  // the block products of T: computed by whoever runs this generator (this thread or the step's)
+  let A: Float64Array;
   if (relative) {
+    // Z = Y·diag(c), c = diag(S)^(−1/2), as float32 [R, P]
+    const Sd = Y.diagonal();
     for (let k = 0; k < P; k++) c[k] = 1 / Math.sqrt(Sd[k] + 1e-12);
+    const Z = new Float32Array(R * P);
     for (let r = 0; r < R; r++) {
       const [X, o, m, w] = Y.row(r);
       for (let k = 0; k < P; k++) Z[r * P + k] = c[k] * w * (X[o + k] - m[k]);
     }
+    const plan = gramPlan([Z], P);
+    A = assembleGram(R, plan.bounds, plan.pairs, yield { blocks: plan.blocks, cols: P, pairs: plan.pairs });
+  } else {
+    // Z = Y: the products of the raw rows of O, centred and weighted afterwards (gram-blocks.ts)
+    const raw = Y.parts.map(([X]) => (X instanceof Float32Array ? X : Float32Array.from(X)));
+    const plan = gramPlan(raw, P);
+    const rowWeight = new Float64Array(R);
+    for (let r = 0; r < R; r++) rowWeight[r] = Y.sw[r % weights.length] ** 2;
+    A = centredGram(R, plan.bounds, plan.pairs, yield { blocks: plan.blocks, cols: P, pairs: plan.pairs }, rowWeight, plan.partStarts);
   }
-  // the block products of T: computed by whoever runs this generator (this thread or the step's)
-  const plan = gramPlan(Z, R, P);
-  const A = assembleGram(R, plan.bounds, plan.pairs, yield { blocks: plan.blocks, cols: P, pairs: plan.pairs });
   for (let r = 0; r < R; r++) A[r * R + r] += lambda;
   preconditionerFactor(A, R);
   // c² ⊙ Yᵀv (P)
@@ -830,6 +870,8 @@ export interface SrStepContext {
   eloc: ComplexSeries;
   /** O of the distinct samples, computed by the driver (sharded over its threads); else computed here */
   logDerivatives?: LogDerivatives;
+  /** the weighted sums of that O (sr-moments.ts) for the multiplicities and `eloc`, formed by the driver's threads */
+  logDerivativeMoments?: OMoments;
   /** block products spread over the driver's threads (sample space); else computed here */
   products?: BlockProducts;
 }
@@ -873,34 +915,40 @@ export class StochasticReconfiguration {
   step(ctx: SrStepContext): OptimizerTimings | Promise<OptimizerTimings> {
     const t0 = performance.now();
     const O = ctx.logDerivatives ?? logDerivatives(ctx.wf, ctx.unique.configs, ctx.unique.count);
+    // the driver's sums belong to the driver's O
+    const moments = ctx.logDerivatives ? ctx.logDerivativeMoments : undefined;
     const w = ctx.unique.multiplicity;
     const update = (delta: Float64Array): OptimizerTimings => {
       const t1 = performance.now();
       applyUpdate(ctx.wf, delta, -this.config.learningRate);
       return { gradient: (t1 - t0) / 1000, update: (performance.now() - t1) / 1000 };
     };
-    if (ctx.products) return this.directionWith(O, ctx.eloc, w, ctx.products).then(update);
-    return update(this.direction(O, ctx.eloc, w));
+    if (ctx.products) return this.directionWith(O, ctx.eloc, w, ctx.products, moments).then(update);
+    return update(this.direction(O, ctx.eloc, w, moments));
   }
 
-  /** Computes the SR direction for the current step and advances the schedule (no update). */
-  direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array): Float64Array {
-    const plan = this.plan(O, weights.length);
+  /**
+   * Computes the SR direction for the current step and advances the schedule (no update);
+   * `moments`: the weighted sums of O for these weights and local values, if already formed.
+   */
+  direction(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, moments?: OMoments): Float64Array {
+    const plan = this.plan(O, weights.length, moments);
     return this.finish(plan, srSolve(O, eloc, weights, plan.opts));
   }
 
   /** `direction` with the sample-space Gram products computed by `products`; the same numbers. */
-  async directionWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, products: BlockProducts): Promise<Float64Array> {
-    const plan = this.plan(O, weights.length);
+  async directionWith(O: LogDerivatives, eloc: ComplexSeries, weights: Float64Array, products: BlockProducts, moments?: OMoments): Promise<Float64Array> {
+    const plan = this.plan(O, weights.length, moments);
     return this.finish(plan, await srSolveWith(O, eloc, weights, plan.opts, products));
   }
 
   /** The solve options of this step (shift from the schedule, space). */
-  private plan(O: LogDerivatives, samples: number): { opts: SrSolveOptions & { space: SrSpace }; t0: number } {
+  private plan(O: LogDerivatives, samples: number, moments?: OMoments): { opts: SrSolveOptions & { space: SrSpace }; t0: number } {
     const space = this.space(O, samples);
     return {
       t0: performance.now(),
       opts: {
+        moments,
         space,
         diagShift: this.diagShift(),
         diagShiftMode: this.config.diagShiftMode,

@@ -18,7 +18,7 @@ import { sampleShard, type SampleShard } from '../sampler/sampler.js';
 import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { shardGradientValues, type GradientShard } from './gradient.js';
 import { blockProducts } from './gram-blocks.js';
-import type { DerivativeShard } from './log-derivative-shards.js';
+import { shardDerivatives, type DerivativeShard, type ShardDerivatives } from './log-derivative-shards.js';
 import { logDerivatives } from './sr.js';
 import { localEnergies, type LocalEnergies } from './local-energy.js';
 
@@ -33,8 +33,8 @@ export interface StepThreads {
   localEnergies(configs: Uint8Array, count: number): Promise<LocalEnergies>;
   /** per shard, one float32 array per variable: ∂(surrogate of the shard)/∂θ */
   gradients(shards: GradientShard[]): Promise<Float32Array[][]>;
-  /** per shard, O of its configurations (rows in order) */
-  logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]>;
+  /** per shard, O of its configurations (rows in order), with its SR sums when it has weights */
+  logDerivatives(shards: DerivativeShard[]): Promise<ShardDerivatives[]>;
   /** Z_i Z_jᵀ for each pair of row blocks (gram-blocks.ts), in pair order */
   products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]>;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ export type WorkerResult =
   | { kind: 'sample'; samples: Uint8Array[] }
   | { kind: 'energies'; energies: LocalEnergies }
   | { kind: 'gradients'; gradients: Float32Array[][] }
-  | { kind: 'logDerivatives'; derivatives: LogDerivatives[] }
+  | { kind: 'logDerivatives'; derivatives: ShardDerivatives[] }
   | { kind: 'products'; products: Float32Array[] }
   | { kind: 'memory'; tensors: number };
 
@@ -67,7 +67,7 @@ export function runTask(h: CompiledHamiltonian, wf: Wavefunction, task: WorkerTa
     case 'gradients':
       return { kind: 'gradients', gradients: task.shards.map((s) => shardGradientValues(wf, s)) };
     case 'logDerivatives':
-      return { kind: 'logDerivatives', derivatives: task.shards.map((s) => logDerivatives(wf, s.configs, s.count)) };
+      return { kind: 'logDerivatives', derivatives: task.shards.map((s) => shardDerivatives(s, (c, n) => logDerivatives(wf, c, n))) };
     case 'products':
       return { kind: 'products', products: blockProducts(task.blocks, task.cols, task.pairs) };
     case 'memory':
@@ -98,8 +98,8 @@ export class InThread implements StepThreads {
     return shards.map((s) => shardGradientValues(this.wf, s));
   }
 
-  async logDerivatives(shards: DerivativeShard[]): Promise<LogDerivatives[]> {
-    return shards.map((s) => logDerivatives(this.wf, s.configs, s.count));
+  async logDerivatives(shards: DerivativeShard[]): Promise<ShardDerivatives[]> {
+    return shards.map((s) => shardDerivatives(s, (c, n) => logDerivatives(this.wf, c, n)));
   }
 
   async products(blocks: Float32Array[], cols: number, pairs: [number, number][]): Promise<Float32Array[]> {
