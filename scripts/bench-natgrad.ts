@@ -6,6 +6,7 @@
  *
  *   node --import tsx scripts/bench-natgrad.ts [--samples 1000] [--steps 3] [--workers 1,2]
  *        [--optimizers adam,minsr,sr] [--file experiments/quickstart.json] [--backend wasm] [--json]
+ *        [--from RUN_DIR]
  *
  * Rows: adam; minsr (--optimizer sr --sr-space sample, what `--optimizer sr` picks here: 1000
  * rows < 8052 parameters); sr (--sr-space parameter: CG on S, matrix-free). Columns: the step's
@@ -14,6 +15,10 @@
  * the SR run's: Adam at lr 0.01 concentrates ψ within a few steps, so its steps evaluate fewer
  * distinct samples), and the ratio to an Adam step taken on the same state between the SR steps
  * (benchRow's adamTwin: same ψ, same amount of work) — the cost the issue-15 target is about.
+ * --from RUN_DIR starts every row from the parameters of that run's checkpoint (a trained state of
+ * the same job, e.g. `vmc run experiments/quickstart.json --out runs/quickstart`) instead of the
+ * fresh start, whose 1000 samples are all distinct — a trained state has fewer distinct samples,
+ * and minSR's Gram matrix costs rows².
  * Needs an otherwise idle machine: the numbers of a loaded one are not the cost.
  */
 import * as os from 'node:os';
@@ -42,18 +47,19 @@ async function main(): Promise<void> {
   const steps = Number(arg('steps', '3'));
   const workersList = arg('workers', '1').split(',').map(Number);
   const names = arg('optimizers', 'adam,minsr,sr').split(',');
+  const from = process.argv.includes('--from') ? arg('from', '') : undefined;
   for (const n of names) if (!OPTIMIZERS[n]) throw new Error(`unknown optimizer row "${n}" (adam, minsr, sr)`);
   const backend = await initBackend(arg('backend', 'wasm') as BackendChoice);
   if (!json) {
     console.log(`backend ${backend}, tfjs ${tf.version.tfjs}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-    console.log(`${file}, M = ${samples}; mean of ${steps} steps after a warm-up`);
+    console.log(`${file}, M = ${samples}; mean of ${steps} steps after a warm-up${from ? `; parameters from ${from}` : ''}`);
   }
   const rows: (BenchRow & { optimizer: string; ratio: number; ratio_same_state: number })[] = [];
   for (const workers of workersList) {
     let adam = NaN;
     for (const name of names) {
       const cfg = resolveExperiment(readExperimentFile(file), { samples, workers, ...OPTIMIZERS[name] }, file);
-      const row = await benchRow(cfg, workers, steps, backend, name !== 'adam');
+      const row = await benchRow(cfg, workers, steps, backend, name !== 'adam', from);
       if (name === 'adam') adam = row.step_s;
       const out = { optimizer: name, ...row, ratio: row.step_s / adam, ratio_same_state: row.adam_same_state_s ? row.step_s / row.adam_same_state_s : 1 };
       rows.push(out);

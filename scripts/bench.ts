@@ -35,7 +35,9 @@ import { initBackend, type BackendChoice } from '../src/backend.js';
 import { buildModel, buildOptimizer, buildSampler, buildWavefunction } from '../src/run/build.js';
 import { readExperimentFile } from '../src/run/experiment-file.js';
 import { resolveExperiment, type ExperimentConfig } from '../src/run/experiment.js';
+import { loadCheckpoint } from '../src/run/checkpoint.js';
 import { StepPool } from '../src/run/step-pool.js';
+import { setParameters } from '../src/ansatz/wavefunction.js';
 import { Rng } from '../src/rng.js';
 import { VmcDriver, type StepRecord } from '../src/vmc/driver.js';
 import { InThread, type StepThreads } from '../src/vmc/threads.js';
@@ -88,11 +90,15 @@ export function benchJob(ansatz: string, over: Partial<ExperimentConfig>): Exper
  * samples from the same ψ, so the same amount of sampling and local-energy work; the parameters
  * do not move), for the cost of another optimizer relative to Adam at equal work — two separate
  * runs drift apart within a few steps (e.g. Adam concentrates ψ faster, leaving fewer distinct
- * samples to evaluate).
+ * samples to evaluate). `fromRun`: start from the parameters of that run's checkpoint (a trained
+ * state of the same ansatz) instead of the seeded initial ones.
  */
-export async function benchRow(cfg: ExperimentConfig, workers: number, steps: number, backend: string, adamTwin = false): Promise<BenchRow> {
+export async function benchRow(
+  cfg: ExperimentConfig, workers: number, steps: number, backend: string, adamTwin = false, fromRun?: string,
+): Promise<BenchRow> {
   const parts = buildModel(cfg);
   const wf = buildWavefunction(cfg, parts, new Rng(`${cfg.seed}:init`));
+  if (fromRun) setParameters(wf, loadCheckpoint(fromRun).variables);
   const sampler = buildSampler(cfg, wf, parts, new Rng(`${cfg.seed}:sample`));
   const optimizer = buildOptimizer(cfg, wf);
   const twinOptimizer = adamTwin ? buildOptimizer({ ...cfg, optimizer: 'adam', lr: 0 }, wf) : null;
