@@ -31,7 +31,6 @@ import { Worker } from 'node:worker_threads';
 import { getParameters, setParameters, type Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sliceBounds, type SampleShard } from '../sampler/sampler.js';
-import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import type { GradientShard } from '../vmc/gradient.js';
 import type { DerivativeShard, ShardDerivatives } from '../vmc/log-derivative-shards.js';
 import type { LocalEnergies } from '../vmc/local-energy.js';

@@ -1,10 +1,11 @@
 /**
  * Per-sample log-derivatives O (stochastic reconfiguration) in fixed shards of the distinct
  * samples, like the energy gradient (gradient.ts): each shard's O rows are computed by whichever
- * thread takes it (vmc/threads.ts, run/step-pool.ts) and the rows are concatenated in shard order.
- * A row of O is a function of its configuration and the parameters only, and within a shard the
- * chunking is fixed, so O — and the SR update solved from it on the main thread — does not depend
- * on the number of threads.
+ * thread takes it (vmc/threads.ts, run/step-pool.ts) and the rows are concatenated in shard order;
+ * a shard given row weights also returns the weighted sums SR needs (sr-moments.ts), formed by the
+ * same thread and added in shard order. A row of O is a function of its configuration and the
+ * parameters only, and within a shard the chunking is fixed, so O, its sums — and the SR update
+ * solved from them on the main thread — do not depend on the number of threads.
  */
 import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { sliceBounds } from '../sampler/sampler.js';

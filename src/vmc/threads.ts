@@ -6,7 +6,8 @@
  *      its batch, so any split gives the same numbers);
  *   3. the energy gradient, shard by shard over a fixed split of the distinct samples, the shards'
  *      gradients summed in float64 in shard order (or, for stochastic reconfiguration, the
- *      per-sample log-derivatives O of the same shards, concatenated in shard order).
+ *      per-sample log-derivatives O of the same shards, concatenated in shard order, and their
+ *      weighted sums, added in shard order: sr-moments.ts).
  * Because the shards are fixed by the run (not by the number of threads), the numbers of a step
  * do not depend on how many threads share it. `InThread` runs everything on this thread; a
  * worker pool (run/step-pool.ts) implements the same interface over worker threads.
@@ -15,7 +16,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Wavefunction } from '../ansatz/wavefunction.js';
 import type { CompiledHamiltonian } from '../hamiltonian/types.js';
 import { sampleShard, type SampleShard } from '../sampler/sampler.js';
-import type { LogDerivatives } from '../ansatz/log-derivatives.js';
 import { shardGradientValues, type GradientShard } from './gradient.js';
 import { blockProducts } from './gram-blocks.js';
 import { shardDerivatives, type DerivativeShard, type ShardDerivatives } from './log-derivative-shards.js';
