@@ -16,6 +16,7 @@ import { checkAnsatzEntries, type AnsatzEntry } from '../../src/compare/compare.
 import { buildModel, networkSize, optimizerKind, type ModelParts } from '../../src/run/build.js';
 import { readExperimentFile } from '../../src/run/experiment-file.js';
 import { resolveExperiment, type ExperimentConfig } from '../../src/run/experiment.js';
+import { prepareInitFrom } from '../../src/run/init-from.js';
 import { referenceEnergy } from '../../src/run/reference.js';
 import { planSchedule, SCHEDULE_FILE_KEYS } from '../../src/run/schedule.js';
 
@@ -47,6 +48,15 @@ const carleoTroyer = { alpha: 2, real: true, symmetric: true, sampler: 'metropol
 
 // Adam vs SR vs minSR at equal wall-clock (issue 15): shared settings of every entry
 const natgrad = { hidden: 50, samples: 1000, 'budget-seconds': 600, steps: 100000, 'eval-samples': 10000, seed: 1, workers: 1 };
+
+// QMC energy per site in S.S units -> total in Pauli units
+const qmc = (e: number, L: number) => e * 4 * L * L;
+
+// the continuations of a finished stage of retrain-heisenberg-square-periodic.json: its committed checkpoint
+const continue6 = {
+  cell: 'gated', hidden: 50, symmetry: 'c4v', samples: 500, steps: 1000, 'eval-samples': 20000, seed: 2,
+  'init-from': 'results/retrain-heisenberg-square-periodic/stage2-6x6-c4v', 'init-noise': 0,
+};
 
 const PROMISES: Record<string, Promise> = {
   // "Exact energy by free fermions: -25.10779711162."
@@ -123,6 +133,18 @@ const PROMISES: Record<string, Promise> = {
     model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=10 periodic', nSites: 10, nUp: 5, sign: 'marshall', ansatze: ['rnn', 'rnn', 'rnn'],
     settings: { hidden: 20, samples: 500, steps: 150, 'eval-samples': 4000, seed: 1, workers: 1 }, reference: { method: 'dense' },
   },
+  // continuations of the Heisenberg 6x6 C4v stage (issue 12): "QMC -0.678873 per site ... x 4 x 36 = -97.757712";
+  // minSR "at M = 500, learning rate 0.02 and a constant diagonal shift 0.01"; Adam "its moments and step count carried"
+  'continue-heisenberg-square6-c4v-minsr.json': {
+    model: 'heisenberg', params: { J: 1 }, lattice: 'square 6x6 periodic', nSites: 36, nUp: 18, sign: 'marshall', ansatze: ['rnn2d'],
+    settings: { ...continue6, optimizer: 'sr', 'sr-space': 'sample', lr: 0.02, 'diag-shift': 0.01, 'diag-shift-decay': 1 },
+    reference: { method: 'reference', energy: qmc(-0.678873, 6) },
+  },
+  'continue-heisenberg-square6-c4v-adam.json': {
+    model: 'heisenberg', params: { J: 1 }, lattice: 'square 6x6 periodic', nSites: 36, nUp: 18, sign: 'marshall', ansatze: ['rnn2d'],
+    settings: { ...continue6, optimizer: 'adam', lr: 0.001, 'lr-decay': 2000, 'init-adam': 'carry' },
+    reference: { method: 'reference', energy: qmc(-0.678873, 6) },
+  },
   // Carleo & Troyer: E/N = -0.44366307 (S·S units) for the periodic N = 40 chain; ×4 Pauli units
   'rbm-heisenberg-chain40.json': {
     model: 'heisenberg', params: { J: 1 }, lattice: 'chain N=40 periodic', nSites: 40, nUp: 20, sign: 'marshall', ansatze: ['rbm'],
@@ -194,7 +216,6 @@ interface SchedulePromise {
 }
 
 // S·S units → Pauli units (× 4), per site → total (× L²); "QMC energies per site ... as tabulated by Moss et al."
-const qmc = (e: number, L: number) => e * 4 * L * L;
 const SCHEDULES: Record<string, SchedulePromise> = {
   // "N = 10: -12.38148999, N = 20: -25.10779711, N = 40: -50.56943379"; "-4/pi"
   'retrain-tfim-chain-demo.json': {
@@ -328,6 +349,11 @@ for (const f of files) {
       if (cfg.ansatz === 'rnn2d' || (cfg.ansatz === 'rnn' && cfg.hidden !== undefined)) assert.equal(networkSize(cfg, want.nSites).hidden, cfg.hidden);
       if (cfg.ansatz === 'flow' && cfg.hidden === undefined) assert.equal(networkSize(cfg, want.nSites).hidden, Math.max(16, 4 * want.nSites));
       if (want.nUp !== null) assert.ok(parts.hamiltonian.conservesSz, 'a fixed S^z needs an S^z-conserving model');
+      if (cfg['init-from'] !== undefined) {
+        // the source run ships with the repository, and its checkpoint fits this run
+        const { source } = prepareInitFrom(cfg);
+        assert.equal(source.record.source_status, 'completed', `${cfg['init-from']}: a finished run`);
+      }
     }
   });
 
